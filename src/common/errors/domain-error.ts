@@ -1,0 +1,59 @@
+/** One field that failed validation, as RFC 9457 `errors[]` entries carry it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * An error the API means to answer with. Services throw these; the problem-details filter is the
+ * only place that turns them into HTTP. `code` is stable and documented; `extensions` become extra
+ * members of the problem body (for example `ticketTypeId` and `available` on a sold-out refusal).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'DomainError';
+  }
+}
+
+/** The errors every feature shares. Feature-specific ones live beside their service. */
+export const CommonErrors = {
+  validation: (errors: FieldError[]) =>
+    new DomainError(400, 'validation-failed', 'Bad Request', 'The request is not valid.', {
+      errors,
+    }),
+  badRequest: (detail: string) => new DomainError(400, 'bad-request', 'Bad Request', detail),
+  unauthorized: (detail = 'Sign in to use this route.') =>
+    new DomainError(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      detail,
+      {},
+      { 'WWW-Authenticate': 'Bearer' },
+    ),
+  forbidden: (detail = 'You may not use this route.') =>
+    new DomainError(403, 'forbidden', 'Forbidden', detail),
+  notFound: (what: string) =>
+    new DomainError(404, 'not-found', 'Not Found', `${what} was not found.`),
+  conflict: (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
+    new DomainError(409, code, 'Conflict', detail, extensions),
+  unprocessable: (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
+    new DomainError(422, code, 'Unprocessable Content', detail, extensions),
+  unavailable: (detail: string, retryAfterSeconds = 1) =>
+    new DomainError(
+      503,
+      'service-unavailable',
+      'Service Unavailable',
+      detail,
+      {},
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
+};

@@ -1,0 +1,182 @@
+import { HttpException } from '@nestjs/common';
+import { CommonErrors, DomainError } from './domain-error.js';
+
+/**
+ * Turns anything thrown while serving a request into a DomainError. Returns undefined for an
+ * unexpected error: the caller answers 500 with nothing of the original message.
+ */
+export function toDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  // Nest wraps Fastify's own 4xx errors (bad JSON, too large a body) with the original as cause.
+  if (error instanceof HttpException)
+    return fromFastifyError(error.cause) ?? fromHttpException(error);
+  return fromFastifyError(error) ?? fromDatabaseError(error);
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+function fromHttpException(error: HttpException): DomainError {
+  const status = error.getStatus();
+  if (status >= 500) return CommonErrors.unavailable('The service cannot answer right now.');
+  const title = STATUS_TITLES[status] ?? 'Error';
+  const code = title.toLowerCase().replace(/\s+/g, '-');
+  // Nest's own 4xx messages ("Cannot GET /x", "ThrottlerException: ...") are safe to show.
+  const response = error.getResponse();
+  const message =
+    typeof response === 'object' && response !== null && 'message' in response
+      ? String(response.message)
+      : error.message;
+  return new DomainError(status, code, title, message);
+}
+
+/** Errors Fastify raises before a route runs: malformed JSON, too large a body, bad media type. */
+function fromFastifyError(error: unknown): DomainError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_') || typeof statusCode !== 'number') {
+    return undefined;
+  }
+  const detail = FASTIFY_DETAILS[code];
+  if (statusCode >= 500 || detail === undefined) {
+    return statusCode >= 500
+      ? undefined
+      : new DomainError(statusCode, 'bad-request', 'Bad Request', 'The request could not be read.');
+  }
+  return new DomainError(
+    statusCode,
+    detail.code,
+    STATUS_TITLES[statusCode] ?? 'Bad Request',
+    detail.text,
+  );
+}
+
+const FASTIFY_DETAILS: Record<string, { code: string; text: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed-json', text: 'The body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed-json',
+    text: 'The body is empty but declared as JSON.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'body-too-large',
+    text: 'The body is larger than this API accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported-media-type',
+    text: 'Send the body as application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'bad-request',
+    text: 'Content-Length does not match the body.',
+  },
+  FST_ERR_BAD_URL: { code: 'bad-request', text: 'The URL could not be read.' },
+};
+
+/** SQLSTATE classes that mean "try again shortly" rather than "your request is wrong". */
+const RETRYABLE_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+
+/**
+ * The one place database failures become HTTP. Constraint violations that slipped past a service
+ * check are conflicts (the database is the last guard); lost connections and a full pool are 503s.
+ */
+function fromDatabaseError(error: unknown): DomainError | undefined {
+  const { prismaCode, sqlState, errno, message } = describeDatabaseError(error);
+  if (prismaCode === 'P2002' || sqlState === '23505') {
+    return CommonErrors.conflict(
+      'already-exists',
+      'A record with the same unique value already exists.',
+    );
+  }
+  if (
+    prismaCode === 'P2003' ||
+    sqlState === '23503' ||
+    sqlState === '23514' ||
+    prismaCode === 'P2004'
+  ) {
+    return CommonErrors.conflict(
+      'constraint-violated',
+      'The change would break a rule of the data.',
+    );
+  }
+  if (prismaCode === 'P2025') return CommonErrors.notFound('The record');
+  if (
+    sqlState === '22P02' ||
+    sqlState === '22003' ||
+    sqlState === '22007' ||
+    sqlState === '22008'
+  ) {
+    return CommonErrors.badRequest('A value in the request is out of range or malformed.');
+  }
+  const poolTimeout =
+    prismaCode === 'P2024' || /timeout exceeded when trying to connect/i.test(message);
+  const unreachable =
+    prismaCode === 'P1001' ||
+    prismaCode === 'P1017' ||
+    (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)) ||
+    (errno !== undefined && CONNECTION_ERRNOS.has(errno)) ||
+    /Connection terminated|terminating connection|Client has encountered a connection error/i.test(
+      message,
+    );
+  if (poolTimeout || unreachable) {
+    return CommonErrors.unavailable('The database is busy or unreachable; try again shortly.', 1);
+  }
+  return undefined;
+}
+
+interface DatabaseErrorFacts {
+  prismaCode?: string;
+  sqlState?: string;
+  errno?: string;
+  message: string;
+}
+
+/** Prisma, its pg driver adapter and pg itself each nest the SQLSTATE differently. */
+export function describeDatabaseError(error: unknown): DatabaseErrorFacts {
+  const facts: DatabaseErrorFacts = { message: '' };
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const node = current as Record<string, unknown>;
+    if (typeof node.message === 'string' && facts.message === '') facts.message = node.message;
+    if (typeof node.code === 'string') {
+      if (/^P\d{4}$/.test(node.code)) facts.prismaCode ??= node.code;
+      else if (/^[0-9A-Z]{5}$/.test(node.code)) facts.sqlState ??= node.code;
+      else if (/^E[A-Z]+$/.test(node.code)) facts.errno ??= node.code;
+    }
+    if (typeof node.originalCode === 'string') facts.sqlState ??= node.originalCode;
+    const meta = node.meta as Record<string, unknown> | undefined;
+    current = node.cause ?? meta?.driverAdapterError ?? undefined;
+  }
+  return facts;
+}

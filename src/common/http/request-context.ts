@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** A client's request id is kept only if it is short and plain, so logs cannot be forged through it. */
+export function requestIdFrom(request: {
+  headers: Record<string, string | string[] | undefined>;
+}): string {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** Echoes the request id and writes one structured line per request when it is answered. */
+export function registerRequestLogging(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply) => {
+    const status = reply.statusCode;
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      url: request.url.split('?')[0],
+      status,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      userId: request.user?.id,
+    };
+    if (status >= 500) request.log.error(line, 'request answered');
+    else request.log.info(line, 'request answered');
+  });
+}

@@ -1,0 +1,61 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+import type { AppConfig } from '../../config/app-config.js';
+
+/**
+ * Secrets never reach a log line: credentials in bodies, tokens in headers. Bodies are not logged
+ * at all; the redaction is the second line of defence for anything that logs an object anyway.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'password',
+  'passwordHash',
+  'accessToken',
+  'refreshToken',
+  'paymentToken',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.paymentToken',
+  '*.authorization',
+];
+
+export function createLogger(
+  config: Pick<AppConfig, 'logLevel'>,
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'eventflow' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Lets Nest's own messages (bootstrap, module init) go through the same JSON logger. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}

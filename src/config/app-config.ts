@@ -1,0 +1,33 @@
+/** Everything the service reads from its environment, validated once at start. */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  /** Absent: an embedded PostgreSQL under `.data/` is started before the app. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  /** Absent: cache and rate-limit counters live in process memory. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several deployments (or test files) can share one Redis. */
+  redisKeyPrefix: string;
+  /** No Redis command may hold a request longer than this. */
+  redisCommandTimeoutMs: number;
+  jwt: {
+    secret: string;
+    /** True when no JWT_SECRET was given and a random one was made for this process. */
+    secretGenerated: boolean;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  throttle: { ttlSeconds: number; limit: number };
+  cacheTtlSeconds: number;
+  orderHoldSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Load the demo accounts and events on start when the database has no users yet. */
+  seedDemoData: boolean;
+  /** Apply pending migrations on start (serialised across instances by an advisory lock). */
+  migrateOnStart: boolean;
+  /** Where the embedded PostgreSQL keeps its files when DATABASE_URL is absent. */
+  dataDir: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

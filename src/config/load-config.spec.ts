@@ -1,0 +1,74 @@
+import { ConfigError, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('starts with no environment at all, with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      throttle: { ttlSeconds: 60, limit: 100 },
+      cacheTtlSeconds: 30,
+      orderHoldSeconds: 900,
+      seedDemoData: true,
+      migrateOnStart: true,
+    });
+    expect(config.jwt.accessTtlSeconds).toBe(900);
+    expect(config.jwt.secretGenerated).toBe(true);
+    expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads every variable of API.md', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://app@db:5432/eventflow',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 'a'.repeat(40),
+      JWT_EXPIRES_IN: '1h',
+      THROTTLE_TTL: '10',
+      THROTTLE_LIMIT: '5',
+      CACHE_TTL: '7',
+      ORDER_HOLD_SECONDS: '120',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgresql://app@db:5432/eventflow',
+      redisUrl: 'redis://cache:6379',
+      jwt: { secret: 'a'.repeat(40), secretGenerated: false, accessTtlSeconds: 3600 },
+      throttle: { ttlSeconds: 10, limit: 5 },
+      cacheTtlSeconds: 7,
+      orderHoldSeconds: 120,
+      seedDemoData: false,
+    });
+  });
+
+  it('names every bad variable at once', () => {
+    const attempt = () =>
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        CACHE_TTL: '-1',
+        JWT_EXPIRES_IN: 'soon',
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as ConfigError).message;
+      for (const name of ['PORT', 'DATABASE_URL', 'CACHE_TTL', 'JWT_EXPIRES_IN'])
+        expect(message).toContain(name);
+    }
+  });
+
+  it('requires JWT_SECRET in production, and a long one anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET must be at least 32/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '  ' })).toMatchObject({
+      redisUrl: undefined,
+      databaseUrl: undefined,
+    });
+  });
+});

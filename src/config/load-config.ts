@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { AppConfig } from './app-config.js';
+
+/** A configuration problem that must stop the start, naming the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    let protocol: string;
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+    if (!protocols.includes(protocol)) {
+      this.problems.push(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** `15m`, `1h`, `900s` or a bare number of seconds, as JWT_EXPIRES_IN is usually written. */
+  duration(name: string, fallbackSeconds: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallbackSeconds;
+    const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
+    const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
+    const seconds = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : NaN;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {
+      this.problems.push(
+        `${name} must be a duration such as 15m, 1h or 900 (1 s to 24 h; got "${raw}")`,
+      );
+      return fallbackSeconds;
+    }
+    return seconds;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Reads and validates the environment once. Every problem is collected so a bad start names
+ * all of them at once rather than one per restart.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
+  const read = new EnvReader(env);
+  const nodeEnv = read.oneOf(
+    'NODE_ENV',
+    ['development', 'production', 'test'] as const,
+    'development',
+  );
+
+  const givenSecret = read.string('JWT_SECRET');
+  if (givenSecret !== undefined && givenSecret.length < 32) {
+    read.problems.push('JWT_SECRET must be at least 32 characters');
+  }
+  if (givenSecret === undefined && nodeEnv === 'production') {
+    read.problems.push('JWT_SECRET is required when NODE_ENV=production');
+  }
+
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const config: AppConfig = {
+    nodeEnv,
+    port: read.integer('PORT', 3000, 0, 65535),
+    databaseUrl,
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 500),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read.string('REDIS_KEY_PREFIX') ?? 'eventflow:',
+    redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 200, 10, 10000),
+    jwt: {
+      secret: givenSecret ?? randomBytes(48).toString('base64url'),
+      secretGenerated: givenSecret === undefined,
+      accessTtlSeconds: read.duration('JWT_EXPIRES_IN', 15 * 60),
+      refreshTtlSeconds: read.integer('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86400,
+    },
+    throttle: {
+      ttlSeconds: read.integer('THROTTLE_TTL', 60, 1, 86400),
+      limit: read.integer('THROTTLE_LIMIT', 100, 1, 1_000_000),
+    },
+    cacheTtlSeconds: read.integer('CACHE_TTL', 30, 1, 86400),
+    orderHoldSeconds: read.integer('ORDER_HOLD_SECONDS', 900, 1, 86400),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    seedDemoData: read.boolean('SEED_DEMO_DATA', read.string('DATABASE_URL') === undefined),
+    migrateOnStart: read.boolean('MIGRATE_ON_START', true),
+    dataDir: resolve(cwd, read.string('DATA_DIR') ?? '.data'),
+  };
+
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

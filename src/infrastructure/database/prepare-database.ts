@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../../config/app-config.js';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import { loadDemoData } from './demo-data.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { applyMigrations } from './migrator.js';
+
+export interface PreparedDatabase {
+  url: string;
+  /** Stops the embedded PostgreSQL, if one was started; nothing otherwise. */
+  stop(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = resolve(process.cwd(), 'prisma', 'migrations');
+
+/**
+ * Everything between "configuration read" and "app can start": the embedded PostgreSQL when no
+ * DATABASE_URL was given, pending migrations, and the demo data on a database with no users yet.
+ */
+export async function prepareDatabase(
+  config: AppConfig,
+  logger: Logger,
+): Promise<PreparedDatabase> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(config.dataDir, logger);
+  const url = config.databaseUrl ?? embedded!.url;
+  try {
+    if (config.migrateOnStart) {
+      await applyMigrations({
+        databaseUrl: url,
+        migrationsDir: MIGRATIONS_DIR,
+        log: (line) => logger.info(line),
+      });
+    }
+    if (config.seedDemoData) await seedIfEmpty(url, logger);
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  return { url, stop: async () => embedded?.stop() };
+}
+
+async function seedIfEmpty(url: string, logger: Logger): Promise<void> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 2 }) });
+  try {
+    if ((await prisma.user.count()) === 0) await loadDemoData(prisma, logger);
+  } finally {
+    await prisma.$disconnect();
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+
+/**
+ * The shared Redis connection, or none when REDIS_URL is unset (callers then keep their state in
+ * process memory). It never queues commands while disconnected and every command has a short
+ * timeout, so an outage costs a request milliseconds, not a hang; it reconnects by itself.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  private readonly logger = new Logger(RedisService.name);
+  readonly client: Redis | undefined;
+  readonly keyPrefix: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.keyPrefix = config.redisKeyPrefix;
+    if (!config.redisUrl) return;
+    this.client = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      commandTimeout: config.redisCommandTimeoutMs,
+      connectTimeout: Math.max(1_000, config.redisCommandTimeoutMs),
+      maxRetriesPerRequest: 0,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      lazyConnect: false,
+    });
+    let wasReady = false;
+    this.client.on('ready', () => {
+      if (wasReady) this.logger.log('Redis is back');
+      wasReady = true;
+    });
+    this.client.on('error', (error: Error) => {
+      // ioredis reports every failed reconnect; one line per state change is enough.
+      if (wasReady) this.logger.warn(`Redis unavailable: ${error.message}`);
+      wasReady = false;
+    });
+  }
+
+  get enabled(): boolean {
+    return this.client !== undefined;
+  }
+
+  get ready(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  async ping(): Promise<boolean> {
+    if (!this.client || this.client.status !== 'ready') return false;
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch (error) {
+      this.logger.debug(`Redis ping failed: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (!this.client) return;
+    try {
+      await this.client.quit();
+    } catch (error) {
+      this.logger.debug(`Redis quit failed, disconnecting: ${(error as Error).message}`);
+      this.client.disconnect();
+    }
+  }
+}

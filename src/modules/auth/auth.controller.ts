@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Public, SignedIn } from '../../common/auth/access.decorators.js';
+import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
+import { ApiBadRequest } from '../../common/http/api-responses.js';
+import { ProblemResponse } from '../../common/http/openapi.js';
+import { UserOutput } from '../users/user.output.js';
+import { AuthService } from './auth.service.js';
+import { LoginInput } from './dto/login.input.js';
+import { RefreshTokenInput } from './dto/refresh-token.input.js';
+import { RegisterInput } from './dto/register.input.js';
+import { SignedInOutput, TokensOutput } from './dto/tokens.output.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @Public()
+  @ApiOperation({ summary: 'Create an account (always role USER) and sign in' })
+  @ApiCreatedResponse({ type: SignedInOutput })
+  @ApiBadRequest()
+  @ApiConflictResponse({ description: 'The email is taken.', type: ProblemResponse })
+  async register(@Body() input: RegisterInput): Promise<SignedInOutput> {
+    const { user, ...tokens } = await this.auth.register(input);
+    return { user: UserOutput.from(user), ...tokens };
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOkResponse({ type: SignedInOutput })
+  @ApiBadRequest()
+  @ApiUnauthorizedResponse({
+    description: 'Unknown email or wrong password (one answer for both).',
+    type: ProblemResponse,
+  })
+  async login(@Body() input: LoginInput): Promise<SignedInOutput> {
+    const { user, ...tokens } = await this.auth.login(input.email, input.password);
+    return { user: UserOutput.from(user), ...tokens };
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Trade a refresh token for a new pair',
+    description:
+      'Each refresh token works once. Presenting a used one again ends that whole sign-in.',
+  })
+  @ApiOkResponse({ type: TokensOutput })
+  @ApiBadRequest()
+  @ApiUnauthorizedResponse({
+    description: 'Unknown, expired, revoked or reused refresh token.',
+    type: ProblemResponse,
+  })
+  refresh(@Body() input: RefreshTokenInput): Promise<TokensOutput> {
+    return this.auth.refresh(input.refreshToken);
+  }
+
+  @Post('logout')
+  @SignedIn()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End the sign-in a refresh token belongs to' })
+  @ApiNoContentResponse({ description: 'Signed out; the refresh token no longer works.' })
+  @ApiBadRequest()
+  async logout(@CurrentUser() caller: AuthUser, @Body() input: RefreshTokenInput): Promise<void> {
+    await this.auth.logout(caller, input.refreshToken);
+  }
+
+  @Get('me')
+  @SignedIn()
+  @ApiOperation({ summary: 'The signed-in account' })
+  @ApiOkResponse({ type: UserOutput })
+  async me(@CurrentUser() caller: AuthUser): Promise<UserOutput> {
+    return UserOutput.from(await this.auth.me(caller));
+  }
+}

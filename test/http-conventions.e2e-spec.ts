@@ -1,0 +1,150 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../src/common/logging/logger.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Cross-cutting behaviour every route shares: problem details, request ids, logs, docs, health. */
+describe('HTTP conventions (e2e)', () => {
+  let db: TestDatabase;
+  let api: TestApp;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    api = await startTestApp(db, { logger: createLogger({ logLevel: 'info' }, sink) });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const res = await api.http.get('/api/nowhere?x=1');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toEqual({
+      type: 'urn:eventflow:problem:not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: expect.any(String),
+      instance: '/api/nowhere',
+      code: 'not-found',
+      requestId: expect.any(String),
+    });
+  });
+
+  it('echoes a client X-Request-Id and makes one when none (or a bad one) is sent', async () => {
+    const given = await api.http.get('/api/health').set('x-request-id', 'abc-123');
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const made = await api.http.get('/api/health');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const forged = await api.http
+      .get('/api/health')
+      .set('x-request-id', 'evil id with spaces and {json}');
+    expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('writes one structured line per request with id, method, route, status and duration', async () => {
+    await api.http.get('/api/health').set('x-request-id', 'log-line-check');
+    const lines = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((l) => l.requestId === 'log-line-check');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      method: 'GET',
+      route: '/api/health',
+      status: 200,
+      durationMs: expect.any(Number),
+      msg: 'request answered',
+    });
+  });
+
+  it('never logs passwords or tokens', async () => {
+    const password = 'a-very-secret-password';
+    const reg = await api.http
+      .post('/api/auth/register')
+      .send({ email: 'logs@example.com', password, name: 'Logs' });
+    expect(reg.status).toBe(201);
+    await api.http.get('/api/auth/me').set('authorization', `Bearer ${reg.body.accessToken}`);
+    await api.http.post('/api/auth/refresh').send({ refreshToken: reg.body.refreshToken });
+    await api.http
+      .post('/api/auth/login')
+      .send({ email: 'logs@example.com', password: 'wrong-but-secret' });
+    const all = logLines.join('\n');
+    expect(all).toContain('/api/auth/register');
+    for (const secret of [
+      password,
+      'wrong-but-secret',
+      reg.body.accessToken,
+      reg.body.refreshToken,
+    ]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
+  it('serves Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {
+    const ui = await api.http.get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+    const doc = await api.http.get('/docs-json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/register', '/api/health']),
+    );
+    expect(doc.body.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+  });
+
+  it('reports health with database and Redis up', async () => {
+    const res = await api.http.get('/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      info: { database: { status: 'up' }, redis: { status: 'up' } },
+    });
+  });
+
+  it('answers 415 problem for a body that is not JSON', async () => {
+    const res = await api.http
+      .post('/api/auth/login')
+      .set('content-type', 'text/plain')
+      .send('hello');
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers 413 problem for an oversized body', async () => {
+    const res = await api.http
+      .post('/api/auth/login')
+      .send({ email: 'x@example.com', password: 'x'.repeat(100_000) });
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('Health without Redis configured', () => {
+  it('reports redis disabled and stays 200', async () => {
+    const db = await createTestDatabase();
+    const api = await startTestApp(db, { withoutRedis: true });
+    try {
+      const res = await api.http.get('/api/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        status: 'ok',
+        info: { database: { status: 'up' }, redis: { status: 'disabled' } },
+      });
+    } finally {
+      await api.close();
+      await db.drop();
+    }
+  });
+});

@@ -5,9 +5,11 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CacheModule } from './infrastructure/cache/cache.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -21,8 +23,10 @@ export class AppModule {
         ConfigModule.forConfig(config),
         DatabaseModule,
         RedisModule,
+        CacheModule,
         UsersModule,
         AuthModule,
+        EventsModule,
         HealthModule,
       ],
       providers: [

@@ -1,0 +1,129 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AdminOnly, Public } from '../../common/auth/access.decorators.js';
+import { CurrentUser, OptionalUser, type AuthUser } from '../../common/auth/auth-user.js';
+import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
+import { ProblemResponse } from '../../common/http/openapi.js';
+import { PageQuery } from '../../common/http/pagination.js';
+import { uuidParam } from '../../common/http/uuid-param.js';
+import { CreateEventInput, UpdateEventInput } from './dto/event.input.js';
+import { EventListOutput, EventOutput } from './dto/event.output.js';
+import { ListEventsQuery } from './dto/list-events.query.js';
+import { EventsService } from './events.service.js';
+
+@ApiTags('events')
+@Controller('events')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({
+    summary: 'Published, not cancelled events, soonest first',
+    description:
+      'Cached for CACHE_TTL seconds (shared by every instance through Redis); any change to an event or its ' +
+      'ticket types invalidates it at once. `available` here may lag by up to the TTL; the detail route is live.',
+  })
+  @ApiOkResponse({ type: EventListOutput })
+  @ApiBadRequest()
+  async list(
+    @Query() query: ListEventsQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return this.events.listPublishedJson(query);
+  }
+
+  @Get('mine')
+  @AdminOnly()
+  @ApiOperation({ summary: "The caller's own events, drafts included" })
+  @ApiOkResponse({ type: EventListOutput })
+  @ApiBadRequest()
+  async mine(@CurrentUser() caller: AuthUser, @Query() query: PageQuery): Promise<EventListOutput> {
+    const { events, meta } = await this.events.listMine(caller, query.page, query.limit);
+    return { data: events.map((e) => EventOutput.from(e)), meta };
+  }
+
+  @Get(':id')
+  @Public()
+  @ApiOperation({
+    summary: 'One event with live availability',
+    description: 'A draft is visible to its organizer only.',
+  })
+  @ApiOkResponse({ type: EventOutput })
+  @ApiBadRequest()
+  @ApiNotFound('The event')
+  async get(
+    @Param('id', uuidParam('id')) id: string,
+    @OptionalUser() caller: AuthUser | undefined,
+  ): Promise<EventOutput> {
+    return EventOutput.from(await this.events.get(id, caller));
+  }
+
+  @Post()
+  @AdminOnly()
+  @ApiOperation({ summary: 'Create an event, optionally with its ticket types' })
+  @ApiCreatedResponse({ type: EventOutput })
+  @ApiBadRequest()
+  async create(
+    @CurrentUser() caller: AuthUser,
+    @Body() input: CreateEventInput,
+  ): Promise<EventOutput> {
+    return EventOutput.from(await this.events.create(caller, input));
+  }
+
+  @Patch(':id')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Change an event (its organizer only)' })
+  @ApiOkResponse({ type: EventOutput })
+  @ApiBadRequest()
+  @ApiNotFound('The event')
+  @ApiConflictResponse({
+    description: 'The event is cancelled, or the currency changes after sales.',
+    type: ProblemResponse,
+  })
+  async update(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Body() input: UpdateEventInput,
+  ): Promise<EventOutput> {
+    return EventOutput.from(await this.events.update(caller, id, input));
+  }
+
+  @Delete(':id')
+  @AdminOnly()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an event nothing was ever held or sold on' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiBadRequest()
+  @ApiNotFound('The event')
+  @ApiConflictResponse({
+    description: 'Tickets were held or sold: cancel the event instead.',
+    type: ProblemResponse,
+  })
+  async remove(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+  ): Promise<void> {
+    await this.events.remove(caller, id);
+  }
+}

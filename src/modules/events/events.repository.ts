@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { pageWindow } from '../../common/http/pagination.js';
+import { describeDatabaseError } from '../../common/errors/error-mapper.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { EVENT_FIELDS, EVENT_WITH_TYPES } from './event.selects.js';
+import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import type {
+  EventFields,
+  EventRecord,
+  EventSummary,
+  PublicListingFilter,
+  TicketTypeFields,
+} from './event.records.js';
+
+const SOONEST_FIRST = [
+  { startsAt: 'asc' },
+  { id: 'asc' },
+] satisfies Prisma.EventOrderByWithRelationInput[];
+
+export type DeleteOutcome = 'deleted' | 'not-found' | 'has-orders';
+
+@Injectable()
+export class EventsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** A page of the public listing: a fixed number of queries (the page with its ticket types, and the count). */
+  async listPublished(
+    filter: PublicListingFilter,
+    page: number,
+    limit: number,
+  ): Promise<{ events: EventRecord[]; total: number }> {
+    const where: Prisma.EventWhereInput = {
+      published: true,
+      cancelledAt: null,
+      startsAt: { gte: filter.from, lte: filter.to },
+      ...(filter.from ? {} : { endsAt: { gt: filter.notEndedBy } }),
+      ...(filter.venue ? { venue: { contains: filter.venue, mode: 'insensitive' } } : {}),
+      ...(filter.q
+        ? {
+            OR: [
+              { title: { contains: filter.q, mode: 'insensitive' } },
+              { venue: { contains: filter.q, mode: 'insensitive' } },
+            ],
+          }
+        : {}),
+    };
+    const [events, total] = await Promise.all([
+      this.prisma.event.findMany({
+        where,
+        select: EVENT_WITH_TYPES,
+        orderBy: SOONEST_FIRST,
+        ...pageWindow(page, limit),
+      }),
+      this.prisma.event.count({ where }),
+    ]);
+    return { events, total };
+  }
+
+  async listByOrganizer(
+    organizerId: string,
+    page: number,
+    limit: number,
+  ): Promise<{ events: EventRecord[]; total: number }> {
+    const where = { organizerId };
+    const [events, total] = await Promise.all([
+      this.prisma.event.findMany({
+        where,
+        select: EVENT_WITH_TYPES,
+        orderBy: SOONEST_FIRST,
+        ...pageWindow(page, limit),
+      }),
+      this.prisma.event.count({ where }),
+    ]);
+    return { events, total };
+  }
+
+  findById(id: string): Promise<EventRecord | null> {
+    return this.prisma.event.findUnique({ where: { id }, select: EVENT_WITH_TYPES });
+  }
+
+  findSummary(id: string): Promise<EventSummary | null> {
+    return this.prisma.event.findUnique({ where: { id }, select: EVENT_FIELDS });
+  }
+
+  /** The event and its ticket types in one transaction: all of it or none. */
+  create(
+    organizerId: string,
+    fields: EventFields,
+    ticketTypes: TicketTypeFields[],
+  ): Promise<EventRecord> {
+    return this.prisma.event.create({
+      data: {
+        ...fields,
+        organizerId,
+        ticketTypes: { create: ticketTypes.map((type) => ({ ...type, available: type.capacity })) },
+      },
+      select: EVENT_WITH_TYPES,
+    });
+  }
+
+  update(id: string, fields: Partial<EventFields>): Promise<EventRecord> {
+    return this.prisma.event.update({ where: { id }, data: fields, select: EVENT_WITH_TYPES });
+  }
+
+  async hasOrders(eventId: string): Promise<boolean> {
+    return (
+      (await this.prisma.order.findFirst({ where: { eventId }, select: { id: true } })) !== null
+    );
+  }
+
+  /**
+   * Deletes only an event nothing was ever held or sold on. The foreign key from orders decides a
+   * race with a purchase landing at the same moment.
+   */
+  async deleteIfUnsold(id: string): Promise<DeleteOutcome> {
+    try {
+      const { count } = await this.prisma.event.deleteMany({ where: { id, orders: { none: {} } } });
+      if (count === 1) return 'deleted';
+    } catch (error) {
+      if (
+        describeDatabaseError(error).sqlState === '23503' ||
+        describeDatabaseError(error).prismaCode === 'P2003'
+      ) {
+        return 'has-orders';
+      }
+      throw error;
+    }
+    return (await this.findSummary(id)) ? 'has-orders' : 'not-found';
+  }
+}

@@ -11,6 +11,8 @@ import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { OrdersModule } from './modules/orders/orders.module.js';
+import { TicketsModule } from './modules/tickets/tickets.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 @Module({})
@@ -27,6 +29,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         EventsModule,
+        OrdersModule,
+        TicketsModule,
         HealthModule,
       ],
       providers: [

@@ -21,6 +21,8 @@ export interface AppConfig {
   throttle: { ttlSeconds: number; limit: number };
   cacheTtlSeconds: number;
   orderHoldSeconds: number;
+  /** How often each instance expires pending orders past their hold (0: never, for tests that sweep by hand). */
+  orderSweepIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Load the demo accounts and events on start when the database has no users yet. */
   seedDemoData: boolean;

@@ -107,6 +107,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   }
 
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const orderHoldSeconds = read.integer('ORDER_HOLD_SECONDS', 900, 1, 86400);
   const config: AppConfig = {
     nodeEnv,
     port: read.integer('PORT', 3000, 0, 65535),
@@ -126,7 +127,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       limit: read.integer('THROTTLE_LIMIT', 100, 1, 1_000_000),
     },
     cacheTtlSeconds: read.integer('CACHE_TTL', 30, 1, 86400),
-    orderHoldSeconds: read.integer('ORDER_HOLD_SECONDS', 900, 1, 86400),
+    orderHoldSeconds,
+    // A quarter of the hold, between 250 ms and 5 s: stock comes back soon after a hold ends.
+    orderSweepIntervalMs: read.integer(
+      'ORDER_SWEEP_INTERVAL_MS',
+      Math.min(5_000, Math.max(250, orderHoldSeconds * 250)),
+      0,
+      3_600_000,
+    ),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     seedDemoData: read.boolean('SEED_DEMO_DATA', read.string('DATABASE_URL') === undefined),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),

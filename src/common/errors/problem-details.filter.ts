@@ -12,7 +12,9 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   const instance = request.url.split('?')[0] ?? '/';
   let body: ProblemDetails;
   if (known) {
+    // Extensions first: they can never overwrite a standard member such as `status`.
     body = {
+      ...known.extensions,
       type: problemType(known.code),
       title: known.title,
       status: known.status,
@@ -20,7 +22,6 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
       instance,
       code: known.code,
       requestId: request.id,
-      ...known.extensions,
     };
     for (const [name, value] of Object.entries(known.headers)) void reply.header(name, value);
     if (known.status >= 500) request.log.warn({ err: error }, 'request failed: %s', known.detail);

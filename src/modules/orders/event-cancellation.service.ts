@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuthUser } from '../../common/auth/auth-user.js';
+import { CommonErrors } from '../../common/errors/domain-error.js';
+import { LISTING_CACHE } from '../../infrastructure/cache/cache.module.js';
+import type { GenerationalCache } from '../../infrastructure/cache/generational-cache.js';
+import { EventAccess } from '../events/event-access.js';
+import type { EventRecord } from '../events/event.records.js';
+import { EventsRepository } from '../events/events.repository.js';
+import { OrdersRepository } from './orders.repository.js';
+import { OrdersService } from './orders.service.js';
+
+/** Refunds run a few at a time; any the provider refuses are retried by the order sweeper. */
+const REFUND_CONCURRENCY = 8;
+
+@Injectable()
+export class EventCancellationService {
+  private readonly logger = new Logger(EventCancellationService.name);
+
+  constructor(
+    private readonly access: EventAccess,
+    private readonly events: EventsRepository,
+    private readonly orders: OrdersRepository,
+    private readonly ordersService: OrdersService,
+    @Inject(LISTING_CACHE) private readonly listingCache: GenerationalCache,
+  ) {}
+
+  /**
+   * Cancels the event, every pending order (stock back) and every paid order (refunded), and
+   * voids their tickets, in one transaction (eventflow_cancel_event); the refunds follow it.
+   */
+  async cancel(
+    caller: AuthUser,
+    eventId: string,
+  ): Promise<{ event: EventRecord; cancelledOrders: number; refundedOrders: number }> {
+    await this.access.requireOrganizer(caller, eventId);
+    const result = await this.orders.cancelEvent(eventId);
+    if (!result)
+      throw CommonErrors.conflict('event-already-cancelled', 'The event is already cancelled.');
+    await this.listingCache.invalidate();
+    const queue = [...result.refunds];
+    const worker = async () => {
+      for (let refund = queue.shift(); refund; refund = queue.shift()) {
+        await this.ordersService.refundCharge(
+          refund.orderId,
+          refund.paymentRef,
+          refund.totalCents,
+          refund.currency,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: REFUND_CONCURRENCY }, worker));
+    this.logger.log(
+      `Event ${eventId} cancelled: ${result.cancelledOrders} orders cancelled, ${result.refunds.length} refunded`,
+    );
+    const event = await this.events.findById(eventId);
+    return {
+      event: event!,
+      cancelledOrders: result.cancelledOrders,
+      refundedOrders: result.refunds.length,
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
+import { OrdersRepository } from './orders.repository.js';
+import { OrdersService } from './orders.service.js';
+
+const EXPIRY_BATCH = 500;
+/** A refund is retried by the sweeper only after the request that owed it had time to do it. */
+const REFUND_GRACE_SECONDS = 10;
+const IDEMPOTENCY_KEY_HOURS = 24;
+const CLEANUP_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Runs in every instance, without anyone calling the API: expires pending orders past their hold
+ * (returning their stock exactly once, however many instances sweep: see eventflow_expire_orders),
+ * retries refunds a provider refused, and forgets idempotency keys older than 24 hours.
+ */
+@Injectable()
+export class OrderSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OrderSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private lastCleanup = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly orders: OrdersRepository,
+    private readonly ordersService: OrdersService,
+    private readonly idempotencyKeys: IdempotencyRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.orderSweepIntervalMs > 0) this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One sweep; also what tests call to sweep at a moment of their choosing. */
+  async sweep(): Promise<{ expired: number }> {
+    let expired = 0;
+    for (let batch = EXPIRY_BATCH; batch === EXPIRY_BATCH;) {
+      batch = await this.orders.expireDue(EXPIRY_BATCH);
+      expired += batch;
+    }
+    for (const owed of await this.orders.owedRefunds(REFUND_GRACE_SECONDS, 50)) {
+      await this.ordersService.refundCharge(
+        owed.orderId,
+        owed.paymentRef,
+        owed.totalCents,
+        owed.currency,
+      );
+    }
+    if (Date.now() - this.lastCleanup > CLEANUP_INTERVAL_MS) await this.cleanUpIdempotencyKeys();
+    if (expired > 0) this.logger.log(`Expired ${expired} pending orders; their stock is back`);
+    return { expired };
+  }
+
+  /** Forgets idempotency keys past their 24 hours, a batch at a time. */
+  async cleanUpIdempotencyKeys(): Promise<void> {
+    this.lastCleanup = Date.now();
+    while ((await this.idempotencyKeys.deleteExpired(IDEMPOTENCY_KEY_HOURS, 1_000)) === 1_000);
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.running = this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger.warn(`Order sweep failed, retrying next tick: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.schedule();
+        });
+    }, this.config.orderSweepIntervalMs);
+    // The sweeper alone must not keep a process alive that is otherwise done.
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { pageWindow } from '../../common/http/pagination.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import type { HoldOutcome, OrderRecord, OrderStatus, OwedRefund } from './order.records.js';
+
+const ORDER_WITH_LINES = {
+  id: true,
+  userId: true,
+  eventId: true,
+  status: true,
+  totalCents: true,
+  currency: true,
+  expiresAt: true,
+  createdAt: true,
+  paidAt: true,
+  cancelledAt: true,
+  paymentRef: true,
+  items: {
+    select: { ticketTypeId: true, name: true, quantity: true, unitPriceCents: true },
+    orderBy: { ticketTypeId: 'asc' },
+  },
+  tickets: {
+    select: {
+      code: true,
+      ticketTypeId: true,
+      eventId: true,
+      orderId: true,
+      status: true,
+      checkedInAt: true,
+    },
+    orderBy: [{ ticketTypeId: 'asc' }, { code: 'asc' }],
+  },
+} satisfies Prisma.OrderSelect;
+
+export interface HoldRequest {
+  orderId: string;
+  userId: string;
+  items: { ticketTypeId: string; quantity: number }[];
+  holdSeconds: number;
+}
+
+/** Work to do in the same transaction as a write, after it succeeded (an idempotency answer). */
+export type InTransaction<T> = (tx: Prisma.TransactionClient, result: T) => Promise<void>;
+
+/**
+ * The order state machine's writes are PostgreSQL functions (migration order_functions): each is
+ * one round trip and one short transaction, so the hot ticket_types rows stay locked for server
+ * time only, never for a network round trip or an await in Node.
+ */
+@Injectable()
+export class OrdersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The purchase hot path: one statement, unless an idempotency answer must commit with the order. */
+  async hold(
+    request: HoldRequest,
+    alsoInTransaction?: InTransaction<HoldOutcome>,
+  ): Promise<HoldOutcome> {
+    const ids = request.items.map((item) => item.ticketTypeId);
+    const quantities = request.items.map((item) => item.quantity);
+    const run = async (client: Prisma.TransactionClient | PrismaService) => {
+      const rows = await client.$queryRaw<{ outcome: HoldOutcome }[]>`
+        SELECT eventflow_hold_order(${request.orderId}::uuid, ${request.userId}::uuid, ${ids}::uuid[],
+                                    ${quantities}::int[], ${request.holdSeconds}::int) AS outcome`;
+      return rows[0].outcome;
+    };
+    if (!alsoInTransaction) return run(this.prisma);
+    return this.prisma.$transaction(async (tx) => {
+      const outcome = await run(tx);
+      await alsoInTransaction(tx, outcome);
+      return outcome;
+    });
+  }
+
+  findById(id: string): Promise<OrderRecord | null> {
+    return this.prisma.order.findUnique({ where: { id }, select: ORDER_WITH_LINES });
+  }
+
+  /** The order with what its cancellation rules need to know of its event. */
+  findWithEvent(
+    id: string,
+  ): Promise<(OrderRecord & { event: { organizerId: string; startsAt: Date } }) | null> {
+    return this.prisma.order.findUnique({
+      where: { id },
+      select: { ...ORDER_WITH_LINES, event: { select: { organizerId: true, startsAt: true } } },
+    });
+  }
+
+  async listForBuyer(
+    userId: string,
+    page: number,
+    limit: number,
+  ): Promise<{ orders: OrderRecord[]; total: number }> {
+    const [orders, total] = await Promise.all([
+      this.prisma.order.findMany({
+        where: { userId },
+        select: ORDER_WITH_LINES,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        ...pageWindow(page, limit),
+      }),
+      this.prisma.order.count({ where: { userId } }),
+    ]);
+    return { orders, total };
+  }
+
+  /** PENDING -> PAID with its tickets; null when the order stopped being payable. */
+  async markPaid(
+    orderId: string,
+    paymentRef: string | null,
+    tickets: { code: string; ticketTypeId: string }[],
+    alsoInTransaction?: InTransaction<Date | null>,
+  ): Promise<Date | null> {
+    const codes = tickets.map((t) => t.code);
+    const types = tickets.map((t) => t.ticketTypeId);
+    const run = async (client: Prisma.TransactionClient | PrismaService) => {
+      const rows = await client.$queryRaw<{ paid_at: Date | null }[]>`
+        SELECT eventflow_mark_paid(${orderId}::uuid, ${paymentRef}, ${codes}::text[], ${types}::uuid[]) AS paid_at`;
+      return rows[0].paid_at;
+    };
+    if (!alsoInTransaction) return run(this.prisma);
+    return this.prisma.$transaction(async (tx) => {
+      const paidAt = await run(tx);
+      await alsoInTransaction(tx, paidAt);
+      return paidAt;
+    });
+  }
+
+  /** A charge taken for an order that did not become paid: remembered until it is refunded. */
+  async recordChargeToRefund(orderId: string, paymentRef: string): Promise<void> {
+    await this.prisma.order.updateMany({
+      where: { id: orderId, paymentRef: null },
+      data: { paymentRef },
+    });
+  }
+
+  async markRefunded(orderId: string): Promise<void> {
+    await this.prisma.order.updateMany({
+      where: { id: orderId, refundedAt: null },
+      data: { refundedAt: new Date() },
+    });
+  }
+
+  /** Conditional: false when the order was no longer in `expected` (someone else moved it first). */
+  async cancel(
+    orderId: string,
+    expected: Extract<OrderStatus, 'PENDING' | 'PAID'>,
+  ): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ cancelled: boolean }[]>`
+      SELECT eventflow_cancel_order(${orderId}::uuid, ${expected}::"OrderStatus") AS cancelled`;
+    return rows[0].cancelled;
+  }
+
+  async expireDue(limit: number): Promise<number> {
+    const rows = await this.prisma.$queryRaw<
+      { expired: number }[]
+    >`SELECT eventflow_expire_orders(${limit}::int) AS expired`;
+    return rows[0].expired;
+  }
+
+  /** Null when the event does not exist or was already cancelled. */
+  async cancelEvent(
+    eventId: string,
+  ): Promise<{ cancelledOrders: number; refunds: OwedRefund[] } | null> {
+    const rows = await this.prisma.$queryRaw<
+      { result: { cancelledOrders: number; refunds: OwedRefund[] } | null }[]
+    >`
+      SELECT eventflow_cancel_event(${eventId}::uuid) AS result`;
+    return rows[0].result;
+  }
+
+  /** Charges taken for orders that are not paid (cancelled, or expired mid-payment) and not yet refunded. */
+  async owedRefunds(olderThanSeconds: number, limit: number): Promise<OwedRefund[]> {
+    return this.prisma.$queryRaw<OwedRefund[]>`
+      SELECT id AS "orderId", payment_ref AS "paymentRef", total_cents AS "totalCents", currency
+        FROM orders
+       WHERE payment_ref IS NOT NULL AND refunded_at IS NULL AND status <> 'PAID'
+         AND coalesce(cancelled_at, expired_at, paid_at, created_at) < now() - make_interval(secs => ${olderThanSeconds}::int)
+       LIMIT ${limit}::int`;
+  }
+}

@@ -1,0 +1,41 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SignedIn } from '../../common/auth/access.decorators.js';
+import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
+import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
+import { PageQuery } from '../../common/http/pagination.js';
+import { TicketCodeParam } from './dto/ticket-code.param.js';
+import { TicketListOutput, TicketWithEventOutput } from './dto/ticket.output.js';
+import { TicketsService } from './tickets.service.js';
+
+@ApiTags('tickets')
+@Controller('tickets')
+export class TicketsController {
+  constructor(private readonly tickets: TicketsService) {}
+
+  @Get()
+  @SignedIn()
+  @ApiOperation({ summary: 'The caller’s own tickets, with their event' })
+  @ApiOkResponse({ type: TicketListOutput })
+  @ApiBadRequest()
+  async list(
+    @CurrentUser() caller: AuthUser,
+    @Query() query: PageQuery,
+  ): Promise<TicketListOutput> {
+    const { tickets, meta } = await this.tickets.listOwn(caller, query.page, query.limit);
+    return { data: tickets.map((ticket) => TicketWithEventOutput.withEvent(ticket)), meta };
+  }
+
+  @Get(':code')
+  @SignedIn()
+  @ApiOperation({ summary: 'One ticket (its holder or the event’s organizer; anyone else 404)' })
+  @ApiOkResponse({ type: TicketWithEventOutput })
+  @ApiBadRequest()
+  @ApiNotFound('The ticket')
+  async get(
+    @CurrentUser() caller: AuthUser,
+    @Param() params: TicketCodeParam,
+  ): Promise<TicketWithEventOutput> {
+    return TicketWithEventOutput.withEvent(await this.tickets.get(caller, params.code));
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../../common/auth/auth-user.js';
+import { CommonErrors } from '../../common/errors/domain-error.js';
+import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
+import type { TicketWithEventRecord } from './ticket.records.js';
+import { TicketsRepository } from './tickets.repository.js';
+
+@Injectable()
+export class TicketsService {
+  constructor(private readonly tickets: TicketsRepository) {}
+
+  async listOwn(
+    caller: AuthUser,
+    page: number,
+    limit: number,
+  ): Promise<{ tickets: TicketWithEventRecord[]; meta: PageMeta }> {
+    const { tickets, total } = await this.tickets.listForHolder(caller.id, page, limit);
+    return { tickets, meta: pageMeta(page, limit, total) };
+  }
+
+  /** Its holder or the event's organizer; anyone else gets the same 404 as for a code that does not exist. */
+  async get(caller: AuthUser, code: string): Promise<TicketWithEventRecord> {
+    const ticket = await this.tickets.findByCode(code);
+    if (!ticket || (ticket.userId !== caller.id && ticket.event.organizerId !== caller.id)) {
+      throw CommonErrors.notFound('The ticket');
+    }
+    return ticket;
+  }
+}

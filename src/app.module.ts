@@ -10,8 +10,10 @@ import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
+import { CheckInsModule } from './modules/check-ins/check-ins.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
+import { StatsModule } from './modules/stats/stats.module.js';
 import { TicketsModule } from './modules/tickets/tickets.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -31,6 +33,8 @@ export class AppModule {
         EventsModule,
         OrdersModule,
         TicketsModule,
+        CheckInsModule,
+        StatsModule,
         HealthModule,
       ],
       providers: [

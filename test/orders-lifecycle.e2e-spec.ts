@@ -99,9 +99,7 @@ describe('Order expiry (e2e, real PostgreSQL)', () => {
       payment_ref: expect.stringMatching(/^test_ch_/),
     });
     expect(row.rows[0].refunded_at).not.toBeNull();
-    expect(a.app.get<TestPaymentProvider>(PAYMENT_PROVIDER).wasRefunded(held.body.id)).toBe(
-      true,
-    );
+    expect(a.app.get<TestPaymentProvider>(PAYMENT_PROVIDER).wasRefunded(held.body.id)).toBe(true);
     expect(await available(db, typeId)).toBe(100);
     await expectStockInvariant(db);
   });
@@ -156,9 +154,7 @@ describe('Cancelling orders and events (e2e, real PostgreSQL)', () => {
     expect(res.body.tickets.map((t: { status: string }) => t.status)).toEqual(['VOID', 'VOID']);
     const row = await db.sql.query('SELECT refunded_at FROM orders WHERE id = $1', [held.body.id]);
     expect(row.rows[0].refunded_at).not.toBeNull();
-    expect(api.app.get<TestPaymentProvider>(PAYMENT_PROVIDER).wasRefunded(held.body.id)).toBe(
-      true,
-    );
+    expect(api.app.get<TestPaymentProvider>(PAYMENT_PROVIDER).wasRefunded(held.body.id)).toBe(true);
     expect(await available(db, typeId)).toBe(100);
     expect((await cancelOrder(api, buyer, held.body.id)).status).toBe(409);
     expect(await available(db, typeId)).toBe(100);

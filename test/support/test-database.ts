@@ -30,10 +30,29 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const dropper = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await dropper.connect();
       try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropWhenUnused(dropper, name);
       } finally {
         await dropper.end();
       }
     },
   };
+}
+
+/**
+ * pg's pool.end() resolves before its sockets are closed, so the server may still count those
+ * sessions for a moment. Forcing the drop then would kill them and make their clients emit errors
+ * into whatever test runs next; waiting a little for them to go is clean. FORCE is the last resort.
+ */
+async function dropWhenUnused(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  console.warn(`Test database ${name} still had sessions after 5 s; dropping it by force`);
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

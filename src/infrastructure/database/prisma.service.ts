@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
@@ -8,7 +8,7 @@ import { PrismaClient } from '../../generated/prisma/client.js';
  * too long for a connection fails (the error filter answers 503 with Retry-After) instead of hanging.
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     if (!config.databaseUrl) throw new Error('PrismaService needs a database URL');
     super({
@@ -22,7 +22,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last of all at shutdown: the work that uses connections stops first (in onModuleDestroy). */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
@@ -22,7 +22,7 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
  * retries refunds a provider refused, and forgets idempotency keys older than 24 hours.
  */
 @Injectable()
-export class OrderSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OrderSweeper.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -40,7 +40,8 @@ export class OrderSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.config.orderSweepIntervalMs > 0) this.schedule();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database connections close (they close in onApplicationShutdown). */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

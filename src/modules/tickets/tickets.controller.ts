@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { SignedIn } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
@@ -37,5 +38,25 @@ export class TicketsController {
     @Param() params: TicketCodeParam,
   ): Promise<TicketWithEventOutput> {
     return TicketWithEventOutput.withEvent(await this.tickets.get(caller, params.code));
+  }
+
+  @Get(':code/qr')
+  @SignedIn()
+  @ApiOperation({ summary: 'The ticket as a QR code (its holder only)' })
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({
+    description: 'An SVG QR code of the ticket code.',
+    content: { 'image/svg+xml': { schema: { type: 'string' } } },
+  })
+  @ApiBadRequest()
+  @ApiNotFound('The ticket')
+  async qr(
+    @CurrentUser() caller: AuthUser,
+    @Param() params: TicketCodeParam,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const svg = await this.tickets.qrSvg(caller, params.code);
+    void reply.header('content-type', 'image/svg+xml').header('cache-control', 'private, no-store');
+    return svg;
   }
 }

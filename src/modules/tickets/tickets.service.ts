@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import QRCode from 'qrcode';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { CommonErrors } from '../../common/errors/domain-error.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
@@ -25,5 +26,13 @@ export class TicketsService {
       throw CommonErrors.notFound('The ticket');
     }
     return ticket;
+  }
+
+  /** The holder's ticket as a QR code (SVG) of its code; the organizer scans, it does not print. */
+  async qrSvg(caller: AuthUser, code: string): Promise<string> {
+    const ticket = await this.tickets.findByCode(code);
+    if (!ticket || ticket.userId !== caller.id) throw CommonErrors.notFound('The ticket');
+    // Level M survives a scuffed phone screen; the 2-module margin is the quiet zone scanners need.
+    return QRCode.toString(ticket.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   }
 }

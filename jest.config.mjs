@@ -19,7 +19,7 @@ const shared = {
   rootDir: '.',
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@prisma|@nest-lab|content-disposition)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@prisma|content-disposition)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

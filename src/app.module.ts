@@ -2,16 +2,20 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AccessGuard } from './common/auth/access.guard.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CacheModule } from './infrastructure/cache/cache.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
+import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { CheckInsModule } from './modules/check-ins/check-ins.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { MetricsHttpModule } from './modules/metrics/metrics.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
 import { StatsModule } from './modules/stats/stats.module.js';
 import { TicketsModule } from './modules/tickets/tickets.module.js';
@@ -28,6 +32,8 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         CacheModule,
+        MetricsModule,
+        RateLimitModule,
         UsersModule,
         AuthModule,
         EventsModule,
@@ -36,9 +42,12 @@ export class AppModule {
         CheckInsModule,
         StatsModule,
         HealthModule,
+        MetricsHttpModule,
       ],
       providers: [
+        // In this order: who the caller is first, so the purchase limit counts a verified account.
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],

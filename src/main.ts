@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { createLogger } from './common/logging/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { prepareDatabase } from './infrastructure/database/prepare-database.js';
+import { installGracefulShutdown } from './shutdown.js';
 
 /** The only place that reads the process environment (and `.env`, when there is one). */
 function readEnvironment(): Record<string, string | undefined> {
@@ -22,23 +23,7 @@ async function main(): Promise<void> {
   const database = await prepareDatabase(config, logger);
   const app = await createApp({ ...config, databaseUrl: database.url }, logger);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'Shutting down: finishing in-flight requests');
-    try {
-      await app.close();
-      await database.stop();
-      logger.info('Stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'Shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  installGracefulShutdown(app, { logger, afterClose: () => database.stop() });
 
   await app.listen({ port: config.port, host: '0.0.0.0' });
   logger.info(

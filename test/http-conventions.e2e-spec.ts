@@ -148,3 +148,31 @@ describe('Health without Redis configured', () => {
     }
   });
 });
+
+describe('Bodies declared as JSON', () => {
+  it('an empty body with Content-Type: application/json is no body, not malformed JSON', async () => {
+    const db = await createTestDatabase();
+    const api = await startTestApp(db);
+    try {
+      const empty = await api.http
+        .post('/api/auth/logout')
+        .set('content-type', 'application/json')
+        .send('');
+      expect(empty.status).toBe(401);
+      const missing = await api.http
+        .post('/api/auth/login')
+        .set('content-type', 'application/json')
+        .send('');
+      expect(missing.status).toBe(400);
+      expect(missing.headers['content-type']).toContain('application/problem+json');
+      const poisoned = await api.http
+        .post('/api/auth/login')
+        .set('content-type', 'application/json')
+        .send('{"__proto__": {"admin": true}, "email": "a@b.co", "password": "x"}');
+      expect(poisoned.status).toBe(400);
+    } finally {
+      await api.close();
+      await db.drop();
+    }
+  });
+});

@@ -7,7 +7,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 
-const prismaPackage = createRequire(import.meta.url).resolve('prisma/package.json');
+let prismaPackage;
+try {
+  prismaPackage = createRequire(import.meta.url).resolve('prisma/package.json');
+} catch {
+  // A production install (`npm ci --omit=dev`) has no Prisma CLI and needs none: the client is
+  // compiled into dist/ by the build. Nothing to generate.
+  console.log('prisma is not installed (production install): skipping prisma generate');
+  process.exit(0);
+}
 const cli = path.join(path.dirname(prismaPackage), 'build', 'index.js');
 
 const result = spawnSync(process.execPath, [cli, 'generate', ...process.argv.slice(2)], {

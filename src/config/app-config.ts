@@ -18,7 +18,14 @@ export interface AppConfig {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
+  /** Rate limits: per client everywhere, per account and client on sign-in, per account on purchases. */
   throttle: { ttlSeconds: number; limit: number };
+  loginThrottle: { ttlSeconds: number; limit: number };
+  purchaseThrottle: { ttlSeconds: number; limit: number };
+  /** How many proxies in front of the service to trust for the client address (X-Forwarded-For). */
+  trustProxyHops: number;
+  /** Origins allowed to call the API from a browser; empty: no cross-origin access. `*`: any. */
+  corsOrigins: string[];
   cacheTtlSeconds: number;
   orderHoldSeconds: number;
   /** How often each instance expires pending orders past their hold (0: never, for tests that sweep by hand). */

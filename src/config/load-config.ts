@@ -67,6 +67,14 @@ class EnvReader {
     return raw;
   }
 
+  /** Comma-separated values, trimmed; empty entries dropped. */
+  list(name: string): string[] {
+    return (this.string(name) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  }
+
   /** `15m`, `1h`, `900s` or a bare number of seconds, as JWT_EXPIRES_IN is usually written. */
   duration(name: string, fallbackSeconds: number): number {
     const raw = this.string(name);
@@ -124,8 +132,18 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     },
     throttle: {
       ttlSeconds: read.integer('THROTTLE_TTL', 60, 1, 86400),
-      limit: read.integer('THROTTLE_LIMIT', 100, 1, 1_000_000),
+      limit: read.integer('THROTTLE_LIMIT', 100, 1, 100_000_000),
     },
+    loginThrottle: {
+      ttlSeconds: read.integer('LOGIN_THROTTLE_TTL', 60, 1, 86400),
+      limit: read.integer('LOGIN_THROTTLE_LIMIT', 5, 1, 100_000_000),
+    },
+    purchaseThrottle: {
+      ttlSeconds: read.integer('PURCHASE_THROTTLE_TTL', 60, 1, 86400),
+      limit: read.integer('PURCHASE_THROTTLE_LIMIT', 20, 1, 100_000_000),
+    },
+    trustProxyHops: read.integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    corsOrigins: read.list('CORS_ORIGINS'),
     cacheTtlSeconds: read.integer('CACHE_TTL', 30, 1, 86400),
     orderHoldSeconds,
     // A quarter of the hold, between 250 ms and 5 s: stock comes back soon after a hold ends.

@@ -42,6 +42,10 @@ export async function startTestApp(
     DATABASE_URL: database.url,
     REDIS_KEY_PREFIX: options.redisKeyPrefix ?? `eventflow-test:${randomBytes(4).toString('hex')}:`,
     ...(options.withoutRedis ? {} : { REDIS_URL: TEST_REDIS_URL }),
+    // Every test request comes from 127.0.0.1; the rate-limit tests set their own limits.
+    THROTTLE_LIMIT: '100000000',
+    LOGIN_THROTTLE_LIMIT: '100000000',
+    PURCHASE_THROTTLE_LIMIT: '100000000',
     ...options.env,
   });
   const app = await createApp(config, options.logger);

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.js';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -15,8 +16,45 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addServer('/', 'This server')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return describeProblemAnswers(declarePublicOperations(SwaggerModule.createDocument(app, config)));
+}
+
+/** Error answers are served as application/problem+json (RFC 9457); the document says so. */
+function describeProblemAnswers(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      const responses = (
+        operation as { responses?: Record<string, { content?: Record<string, unknown> }> }
+      ).responses;
+      for (const [status, response] of Object.entries(responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (/^[45]/.test(status) && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+      }
+    }
+  }
+  return document;
+}
+
+/**
+ * Public operations say so explicitly (`security: []`), so a reader, or a linter, can tell
+ * "anyone may call this" from "forgot to say who may" (every route declares its rule: x-access).
+ */
+function declarePublicOperations(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      if (
+        typeof operation === 'object' &&
+        operation !== null &&
+        'x-access' in operation &&
+        operation['x-access'] === 'public'
+      ) {
+        (operation as { security?: unknown[] }).security = [];
+      }
+    }
+  }
+  return document;
 }
 
 /** Swagger UI at /docs and the document at /docs-json. */

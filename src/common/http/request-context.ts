@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -11,16 +12,21 @@ export function requestIdFrom(request: {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-/** Echoes the request id and writes one structured line per request when it is answered. */
-export function registerRequestLogging(fastify: FastifyInstance): void {
+/**
+ * Echoes the request id; when a request is answered, writes its one structured log line and
+ * counts it in the metrics (by route template: an unknown URL is "unmatched", not a new series).
+ */
+export function registerRequestLogging(fastify: FastifyInstance, metrics: MetricsService): void {
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   fastify.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const status = reply.statusCode;
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, status, reply.elapsedTime / 1000);
     const line = {
       method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
+      route,
       url: request.url.split('?')[0],
       status,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,

@@ -1,5 +1,6 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
 
@@ -9,21 +10,32 @@ import { PrismaClient } from '../../generated/prisma/client.js';
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
+  /** The connection pool, owned here so metrics can read how busy it is. */
+  readonly pool: pg.Pool;
+
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     if (!config.databaseUrl) throw new Error('PrismaService needs a database URL');
-    super({
-      adapter: new PrismaPg({
-        connectionString: config.databaseUrl,
-        max: config.databasePoolSize,
-        connectionTimeoutMillis: 5_000,
-        idleTimeoutMillis: 30_000,
-        application_name: 'eventflow',
-      }),
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolSize,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'eventflow',
     });
+    // A connection the server drops while idle (restart, failover) must not crash the process.
+    const logger = new Logger(PrismaService.name);
+    pool.on('error', (error) => logger.warn(`Idle database connection lost: ${error.message}`));
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+    this.logger = logger;
   }
+
+  private readonly logger: Logger;
 
   /** Last of all at shutdown: the work that uses connections stops first (in onModuleDestroy). */
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
+    await this.pool.end();
+    this.logger.log('Database connections closed');
   }
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 
@@ -7,8 +13,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
  * process memory). It never queues commands while disconnected and every command has a short
  * timeout, so an outage costs a request milliseconds, not a hang; it reconnects by itself.
  */
+const STARTUP_WAIT_MS = 2_000;
+
 @Injectable()
-export class RedisService implements OnApplicationShutdown {
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis | undefined;
   readonly keyPrefix: string;
@@ -36,6 +44,25 @@ export class RedisService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Gives the first connection a moment before the app serves, so its first requests share the
+   * counters and cache with the other instances. Redis being down does not stop the start.
+   */
+  async onModuleInit(): Promise<void> {
+    const client = this.client;
+    if (!client || client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, STARTUP_WAIT_MS);
+      client.once('ready', done);
+    });
+    if (!this.ready) this.logger.warn('Redis is not answering; starting without it for now');
+  }
+
   get enabled(): boolean {
     return this.client !== undefined;
   }
@@ -57,11 +84,18 @@ export class RedisService implements OnApplicationShutdown {
   /** Last of all at shutdown, like the database: whatever uses Redis stops first. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.client) return;
+    if (this.client.status !== 'ready') {
+      // Not connected: nothing to flush, and QUIT would wait for a connection that may never come.
+      this.client.disconnect();
+      this.logger.log('Redis connection closed');
+      return;
+    }
     try {
       await this.client.quit();
     } catch (error) {
       this.logger.debug(`Redis quit failed, disconnecting: ${(error as Error).message}`);
       this.client.disconnect();
     }
+    this.logger.log('Redis connection closed');
   }
 }

@@ -6,9 +6,11 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Public, SignedIn } from '../../common/auth/access.decorators.js';
+import { LoginRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest } from '../../common/http/api-responses.js';
 import { ProblemResponse } from '../../common/http/openapi.js';
@@ -37,10 +39,15 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @LoginRateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password' })
   @ApiOkResponse({ type: SignedInOutput })
   @ApiBadRequest()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts for this account from this client.',
+    type: ProblemResponse,
+  })
   @ApiUnauthorizedResponse({
     description: 'Unknown email or wrong password (one answer for both).',
     type: ProblemResponse,

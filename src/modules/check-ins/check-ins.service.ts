@@ -26,7 +26,7 @@ export class CheckInsService {
     await this.access.requireOrganizer(caller, eventId);
     const { result, ticket } = await this.checkIns.scan(eventId, code, caller.id);
     if (result === 'UNKNOWN' || !ticket)
-      throw CommonErrors.notFound('No ticket with this code for this event');
+      throw CommonErrors.notFound('A ticket with this code for this event');
     const checkedInAt = ticket.checkedInAt ? new Date(ticket.checkedInAt) : null;
     if (result === 'VOID') {
       throw new DomainError(

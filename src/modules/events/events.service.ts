@@ -3,6 +3,7 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import type { GenerationalCache } from '../../infrastructure/cache/generational-cache.js';
 import { LISTING_CACHE } from '../../infrastructure/cache/cache.module.js';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 import type { CreateEventInput, UpdateEventInput } from './dto/event.input.js';
 import { EventOutput } from './dto/event.output.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
@@ -18,6 +19,7 @@ export class EventsService {
     private readonly events: EventsRepository,
     private readonly access: EventAccess,
     @Inject(LISTING_CACHE) private readonly listingCache: GenerationalCache,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -31,6 +33,7 @@ export class EventsService {
     }
     const key = listingKey(query);
     const cached = await this.listingCache.read(key);
+    this.metrics.countCacheLookup(cached.status);
     if (cached.status === 'hit') return cached.value;
     const { events, total } = await this.events.listPublished(
       {

@@ -3,6 +3,7 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { CommonErrors } from '../../common/errors/domain-error.js';
 import { LISTING_CACHE } from '../../infrastructure/cache/cache.module.js';
 import type { GenerationalCache } from '../../infrastructure/cache/generational-cache.js';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 import { EventAccess } from '../events/event-access.js';
 import type { EventRecord } from '../events/event.records.js';
 import { EventsRepository } from '../events/events.repository.js';
@@ -22,6 +23,7 @@ export class EventCancellationService {
     private readonly orders: OrdersRepository,
     private readonly ordersService: OrdersService,
     @Inject(LISTING_CACHE) private readonly listingCache: GenerationalCache,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -36,6 +38,7 @@ export class EventCancellationService {
     const result = await this.orders.cancelEvent(eventId);
     if (!result)
       throw CommonErrors.conflict('event-already-cancelled', 'The event is already cancelled.');
+    this.metrics.countOrders('cancelled', result.cancelledOrders);
     await this.listingCache.invalidate();
     const queue = [...result.refunds];
     const worker = async () => {

@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { OrdersRepository } from './orders.repository.js';
 import { OrdersService } from './orders.service.js';
@@ -34,6 +35,7 @@ export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly orders: OrdersRepository,
     private readonly ordersService: OrdersService,
     private readonly idempotencyKeys: IdempotencyRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,6 +65,7 @@ export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     if (Date.now() - this.lastCleanup > CLEANUP_INTERVAL_MS) await this.cleanUpIdempotencyKeys();
+    this.metrics.countOrders('expired', expired);
     if (expired > 0) this.logger.log(`Expired ${expired} pending orders; their stock is back`);
     return { expired };
   }

@@ -8,9 +8,11 @@ import {
   ApiOperation,
   ApiPaymentRequiredResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { SignedIn } from '../../common/auth/access.decorators.js';
+import { PurchaseRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { ProblemResponse } from '../../common/http/openapi.js';
@@ -37,6 +39,11 @@ export class OrdersController {
 
   @Post()
   @SignedIn()
+  @PurchaseRateLimited()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many purchases from this account; see Retry-After.',
+    type: ProblemResponse,
+  })
   @IDEMPOTENCY_HEADER
   @ApiOperation({
     summary: 'Hold tickets: a PENDING order',

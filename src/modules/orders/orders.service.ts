@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 import {
   PAYMENT_PROVIDER,
   PaymentProviderError,
@@ -30,6 +31,7 @@ export class OrdersService {
     private readonly idempotency: IdempotencyService,
     private readonly idempotencyKeys: IdempotencyRepository,
     @Inject(PAYMENT_PROVIDER) private readonly payments: PaymentProvider,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -64,6 +66,13 @@ export class OrdersService {
               });
             }
           }),
+      );
+      this.metrics.countOrders(
+        outcome.outcome === 'HELD'
+          ? 'held'
+          : outcome.outcome === 'SOLD_OUT'
+            ? 'sold_out'
+            : 'rejected',
       );
       if (outcome.outcome !== 'HELD') throw holdRefusal(outcome);
       return heldOrderOutput(outcome.order);
@@ -129,6 +138,7 @@ export class OrdersService {
         }
         throw OrdersErrors.noLongerPayable();
       }
+      this.metrics.countOrders('paid');
       return paidView(paidAt);
     });
   }
@@ -146,6 +156,7 @@ export class OrdersService {
       const now = await this.orders.findById(order.id);
       throw OrdersErrors.notCancellable(now?.status ?? order.status);
     }
+    this.metrics.countOrders('cancelled');
     if (order.status === 'PAID' && order.paymentRef) {
       await this.refundCharge(order.id, order.paymentRef, order.totalCents, order.currency);
     }
@@ -206,7 +217,10 @@ export class OrdersService {
       }
       throw error;
     }
-    if (!result.approved) throw OrdersErrors.paymentDeclined(result.reason);
+    if (!result.approved) {
+      this.metrics.countOrders('declined');
+      throw OrdersErrors.paymentDeclined(result.reason);
+    }
     return result.reference;
   }
 

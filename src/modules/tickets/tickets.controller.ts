@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SignedIn } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
@@ -43,7 +43,6 @@ export class TicketsController {
   @Get(':code/qr')
   @SignedIn()
   @ApiOperation({ summary: 'The ticket as a QR code (its holder only)' })
-  @ApiProduces('image/svg+xml')
   @ApiOkResponse({
     description: 'An SVG QR code of the ticket code.',
     content: { 'image/svg+xml': { schema: { type: 'string' } } },

@@ -1,0 +1,301 @@
+// The Postman collection against a live server, as CI runs it: a fresh database on the local
+// PostgreSQL, `node dist/main.js` on a free port with its own Redis key prefix, newman, then
+// everything taken down again (on failure too). Exits with newman's failure count (0 = all passed).
+//
+//   npm run build && node scripts/postman/run.mjs
+//
+// TEST_DATABASE_URL and TEST_REDIS_URL name the servers, as for `npm test`.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import newman from 'newman';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'main.js');
+const COLLECTION = path.join(ROOT, 'docs', 'eventflow.postman_collection.json');
+
+const POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+/** Lines of the server's output kept to show when something goes wrong. */
+const OUTPUT_LINES_KEPT = 400;
+
+/** Everything started so far, so a failure at any step takes down exactly what exists. */
+const state = {
+  databaseName: undefined,
+  redisPrefix: undefined,
+  server: undefined,
+  serverOutput: [],
+};
+
+function log(line) {
+  console.error(`[postman] ${line}`);
+}
+
+function databaseUrl(name) {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withAdminClient(work) {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status code of GET `url`, or undefined when nothing answers. */
+function statusOf(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(undefined));
+  });
+}
+
+function keepOutput(chunk) {
+  const lines = chunk.toString('utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  state.serverOutput.push(...lines);
+  if (state.serverOutput.length > OUTPUT_LINES_KEPT) {
+    state.serverOutput.splice(0, state.serverOutput.length - OUTPUT_LINES_KEPT);
+  }
+}
+
+function printServerOutput(reason) {
+  log(`${reason}; the server's output (last ${OUTPUT_LINES_KEPT} lines at most):`);
+  const output = state.serverOutput.length > 0 ? state.serverOutput : ['(no output)'];
+  for (const line of output) console.error(`  | ${line}`);
+}
+
+function startServer(port, dbUrl, redisPrefix) {
+  const env = {
+    ...process.env,
+    // Set explicitly, so neither the caller's environment nor a `.env` file changes the run.
+    NODE_ENV: 'development',
+    PORT: String(port),
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: redisPrefix,
+    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    JWT_EXPIRES_IN: '15m',
+    SEED_DEMO_DATA: 'true',
+    MIGRATE_ON_START: 'true',
+    LOG_LEVEL: 'warn',
+    THROTTLE_TTL: '60',
+    THROTTLE_LIMIT: '1000000',
+    ORDER_HOLD_SECONDS: '900',
+  };
+  // The app reads prisma/migrations relative to its working directory.
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', keepOutput);
+  child.stderr.on('data', keepOutput);
+  child.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  state.server = child;
+  return child;
+}
+
+async function waitForHealth(child, healthUrl) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new ServerStartError(
+        `the server exited during start (code ${child.exitCode}, signal ${child.signalCode})`,
+      );
+    }
+    if ((await statusOf(healthUrl)) === 200) return;
+    await sleep(200);
+  }
+  throw new ServerStartError(`GET ${healthUrl} did not answer 200 within ${START_TIMEOUT_MS} ms`);
+}
+
+class ServerStartError extends Error {}
+
+function runNewman(baseUrl) {
+  return new Promise((resolve, reject) => {
+    newman.run(
+      {
+        collection: COLLECTION,
+        envVar: [{ key: 'baseUrl', value: baseUrl }],
+        reporters: 'cli',
+      },
+      (error, summary) => (error ? reject(error) : resolve(summary)),
+    );
+  });
+}
+
+async function stopServer() {
+  const child = state.server;
+  if (!child) return;
+  state.server = undefined;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([child.exited, sleep(STOP_TIMEOUT_MS).then(() => false)]);
+  if (stopped === false) {
+    log(`the server did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killing it`);
+    child.kill('SIGKILL');
+    await child.exited;
+    throw new Error('the server had to be killed: SIGTERM did not stop it');
+  }
+  if (stopped.code !== 0) {
+    printServerOutput(`the server exited with code ${stopped.code} on SIGTERM`);
+    throw new Error(`the server exited with code ${stopped.code} on SIGTERM`);
+  }
+}
+
+/** Drops the database once the server's sessions are gone; FORCE only as the last resort. */
+async function dropDatabase() {
+  const name = state.databaseName;
+  if (!name) return;
+  await withAdminClient(async (client) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name}`);
+        state.databaseName = undefined;
+        return;
+      } catch (error) {
+        if (error.code !== '55006') throw error; // 55006: still in use by other sessions
+        await sleep(100);
+      }
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    state.databaseName = undefined;
+  });
+}
+
+/** Deletes the Redis keys the server wrote under its own prefix (cache generations, counters). */
+async function deleteRedisKeys() {
+  const prefix = state.redisPrefix;
+  if (!prefix) return;
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    state.redisPrefix = undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Takes down whatever exists; returns false when something could not be cleaned up. */
+async function cleanUp() {
+  let clean = true;
+  for (const [what, step] of [
+    ['stop the server', stopServer],
+    ['drop the database', dropDatabase],
+    ['delete the Redis keys', deleteRedisKeys],
+  ]) {
+    try {
+      await step();
+    } catch (error) {
+      clean = false;
+      log(`could not ${what}: ${error.message}`);
+    }
+  }
+  if (state.databaseName) log(`database ${state.databaseName} is left behind; drop it by hand`);
+  return clean;
+}
+
+async function main() {
+  if (!existsSync(MAIN)) {
+    log(`${path.relative(ROOT, MAIN)} is missing: run \`npm run build\` first.`);
+    return 1;
+  }
+  if (!existsSync(COLLECTION)) {
+    log(`${path.relative(ROOT, COLLECTION)} is missing.`);
+    return 1;
+  }
+
+  const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const name = `eventflow_postman_${suffix}`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
+  state.databaseName = name;
+  state.redisPrefix = `eventflow-postman:${suffix}:`;
+
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  log(`database ${name}, Redis prefix ${state.redisPrefix}, server on ${origin}`);
+  const child = startServer(port, databaseUrl(name), state.redisPrefix);
+  const startedAt = Date.now();
+  await waitForHealth(child, `${origin}/api/health`);
+  log(`the server is up (${Date.now() - startedAt} ms); running the collection`);
+
+  const summary = await runNewman(`${origin}/api`);
+  const failures = summary.run.failures.length;
+  if (summary.run.error) log(`newman stopped early: ${summary.run.error.message}`);
+  if (failures > 0) printServerOutput(`${failures} failure(s)`);
+  if (failures === 0 && summary.run.error) return 1;
+  // An exit status is one byte: 256 failures must not read as success.
+  return Math.min(failures, 255);
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let status;
+try {
+  status = await main();
+} catch (error) {
+  if (error instanceof ServerStartError) {
+    printServerOutput(`the server did not start: ${error.message}`);
+  } else {
+    log(`failed: ${error?.stack ?? error}`);
+  }
+  status = 1;
+}
+if (!interrupted) {
+  const clean = await cleanUp();
+  process.exit(status === 0 && !clean ? 1 : status);
+}

@@ -1,0 +1,559 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join, posix, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../config/load-config.js';
+
+/**
+ * Static checks of the deployment files (no Docker engine needed): the Dockerfile, .dockerignore,
+ * docker-compose.yml and the GitHub workflows, against each other and against the code they ship.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+// ---- Dockerfile --------------------------------------------------------------------------------
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+interface Stage {
+  image: string;
+  name: string | undefined;
+  instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): Stage[] {
+  const lines: string[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    const whole = (pending + line).trim();
+    pending = '';
+    if (whole) lines.push(whole);
+  }
+  const globalArgs = new Map<string, string>();
+  const stages: Stage[] = [];
+  for (const line of lines) {
+    const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line)!;
+    const upper = keyword.toUpperCase();
+    if (upper === 'FROM') {
+      const [image, as, name] = args.split(/\s+/);
+      stages.push({
+        image: image.replace(/\$\{(\w+)\}/g, (_, arg: string) => globalArgs.get(arg) ?? ''),
+        name: as?.toUpperCase() === 'AS' ? name : undefined,
+        instructions: [],
+      });
+    } else if (stages.length === 0 && upper === 'ARG') {
+      const [name, value = ''] = args.split('=');
+      globalArgs.set(name, value);
+    } else {
+      stages.at(-1)?.instructions.push({ keyword: upper, args });
+    }
+  }
+  return stages;
+}
+
+const all = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+const workdir = (stage: Stage) => all(stage, 'WORKDIR').at(-1) ?? '/';
+
+interface Copy {
+  from: string | undefined;
+  sources: string[];
+  destination: string;
+}
+function copies(stage: Stage): Copy[] {
+  return all(stage, 'COPY').map((args) => {
+    const words = args.split(/\s+/);
+    const flags = words.filter((w) => w.startsWith('--'));
+    const paths = words.filter((w) => !w.startsWith('--'));
+    const from = flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
+    return {
+      from,
+      sources: paths.slice(0, -1),
+      destination: posix.resolve(workdir(stage), paths.at(-1)!),
+    };
+  });
+}
+
+/** Where a file of the repository ends up in the stage's image, if a COPY from the context ships it. */
+function pathInImage(stage: Stage, repoPath: string): string | undefined {
+  for (const copy of copies(stage).filter((c) => c.from === undefined)) {
+    for (const source of copy.sources) {
+      const into = copy.sources.length > 1 || copy.destination.endsWith('/');
+      if (repoPath === source) {
+        return into ? posix.join(copy.destination, basename(source)) : copy.destination;
+      }
+      if (repoPath.startsWith(`${source}/`)) {
+        return posix.join(copy.destination, repoPath.slice(source.length + 1));
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The relative and bare imports of an ES module, by their specifiers. */
+function importsOf(source: string): string[] {
+  return [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
+}
+
+const stages = parseDockerfile(read('Dockerfile'));
+const build = stages[0];
+const runtime = stages.at(-1)!;
+/** The runtime stage's `ENV NAME=value ...` lines, which compose and Cloud Run add to. */
+const imageEnvironment = Object.fromEntries(
+  all(runtime, 'ENV')
+    .flatMap((args) => args.split(/\s+/))
+    .map((pair) => pair.split(/=(.*)/s).slice(0, 2)),
+) as Record<string, string>;
+const packageJson = JSON.parse(read('package.json')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+};
+
+describe('Dockerfile', () => {
+  it('builds in one stage and runs in another, both on node:22-bookworm-slim', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(build.image).toBe('node:22-bookworm-slim');
+    expect(runtime.image).toBe('node:22-bookworm-slim');
+    expect(runtime.name).not.toBe(build.name);
+  });
+
+  it('installs from the lockfile and compiles in the build stage', () => {
+    const runs = all(build, 'RUN').join('\n');
+    expect(runs).toMatch(/\bnpm ci\b/);
+    expect(runs).toMatch(/\bnpm run build\b/);
+  });
+
+  it('installs only production dependencies in the runtime stage and takes dist/ from the build', () => {
+    const runs = all(runtime, 'RUN').join('\n');
+    expect(runs).toMatch(/\bnpm ci\b[^\n&]*--omit=dev/);
+    expect(runs).not.toMatch(/\bnpm (install|i)\b/);
+    const fromBuild = copies(runtime).filter((c) => c.from === build.name);
+    expect(fromBuild).toEqual([
+      {
+        from: build.name,
+        sources: [posix.join(workdir(build), 'dist')],
+        destination: posix.join(workdir(runtime), 'dist'),
+      },
+    ]);
+  });
+
+  it('runs as a non-root user, set before the command', () => {
+    const user = all(runtime, 'USER').at(-1);
+    expect(user).toBeDefined();
+    expect(user!.split(':')[0]).not.toMatch(/^(root|0)$/);
+    const keywords = runtime.instructions.map((i) => i.keyword);
+    expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.lastIndexOf('CMD'));
+  });
+
+  it('sets NODE_ENV=production, exposes 3000 and starts dist/main.js', () => {
+    expect(imageEnvironment.NODE_ENV).toBe('production');
+    expect(all(runtime, 'EXPOSE')).toContain('3000');
+    expect(JSON.parse(all(runtime, 'CMD').at(-1)!)).toEqual(['node', 'dist/main.js']);
+  });
+
+  it('ships the migrations where the app looks for them (prisma/migrations under the working directory)', () => {
+    expect(pathInImage(runtime, 'prisma/migrations')).toBe(
+      posix.join(workdir(runtime), 'prisma/migrations'),
+    );
+  });
+
+  it('ships scripts/prisma/migrator.mjs where dist/infrastructure/database/migrator.js imports it', () => {
+    const specifier = importsOf(read('src/infrastructure/database/migrator.ts')).find((s) =>
+      s.endsWith('migrator.mjs'),
+    );
+    expect(specifier).toBeDefined();
+    const distDir = posix.join(workdir(runtime), 'dist/infrastructure/database');
+    expect(pathInImage(runtime, 'scripts/prisma/migrator.mjs')).toBe(
+      posix.resolve(distDir, specifier!),
+    );
+  });
+
+  it('ships migrate-deploy.mjs with every module it imports, bare ones as production dependencies', () => {
+    const seen = new Set<string>();
+    const visit = (repoPath: string) => {
+      if (seen.has(repoPath)) return;
+      seen.add(repoPath);
+      // Same layout as the repository: paths.mjs finds the migrations relative to itself.
+      expect(pathInImage(runtime, repoPath)).toBe(posix.join(workdir(runtime), repoPath));
+      for (const specifier of importsOf(read(repoPath))) {
+        if (specifier.startsWith('.')) visit(posix.join(posix.dirname(repoPath), specifier));
+        else if (!specifier.startsWith('node:')) {
+          expect(packageJson.dependencies).toHaveProperty([specifier.split('/')[0]]);
+        }
+      }
+    };
+    visit('scripts/prisma/migrate-deploy.mjs');
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining(['scripts/prisma/migrator.mjs', 'scripts/prisma/paths.mjs']),
+    );
+  });
+
+  describe('HEALTHCHECK', () => {
+    const healthcheck = all(runtime, 'HEALTHCHECK').at(-1)!;
+    const command = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 3)) as string[];
+
+    it('asks GET /api/health with Node itself (no curl in slim images)', () => {
+      expect(command.slice(0, 2)).toEqual(['node', '-e']);
+      expect(command[2]).toContain('/api/health');
+      expect(healthcheck).not.toMatch(/\b(curl|wget)\b/);
+    });
+
+    async function exitCodeAgainst(status: number): Promise<number | null> {
+      const paths: string[] = [];
+      const server = createServer((request, response) => {
+        paths.push(request.url ?? '');
+        response.writeHead(request.url === '/api/health' ? status : 404).end('{}');
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const { port } = server.address() as AddressInfo;
+      try {
+        return await new Promise((done) => {
+          execFile(
+            process.execPath,
+            command.slice(1),
+            { env: { ...process.env, PORT: String(port) }, timeout: 10_000 },
+            (error) => done(error ? (typeof error.code === 'number' ? error.code : null) : 0),
+          );
+        });
+      } finally {
+        server.close();
+        expect(paths).toEqual(['/api/health']);
+      }
+    }
+
+    it('passes on 200 and fails on 503 (database unreachable), on $PORT', async () => {
+      expect(await exitCodeAgainst(200)).toBe(0);
+      expect(await exitCodeAgainst(503)).toBe(1);
+    });
+  });
+});
+
+// ---- .dockerignore -----------------------------------------------------------------------------
+
+function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern.startsWith('**/', i)) {
+      source += '(?:.*/)?';
+      i += 2;
+    } else if (pattern.startsWith('**', i)) {
+      source += '.*';
+      i += 1;
+    } else if (pattern[i] === '*') source += '[^/]*';
+    else if (pattern[i] === '?') source += '[^/]';
+    else source += pattern[i].replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/** Docker's rules: the last matching line wins, and a line matching a parent directory counts. */
+function excludedFromContext(rules: string[], path: string): boolean {
+  const parts = path.split('/');
+  let excluded = false;
+  for (const rule of rules) {
+    const negated = rule.startsWith('!');
+    const pattern = globToRegExp((negated ? rule.slice(1) : rule).replace(/^\/+|\/+$/g, ''));
+    if (parts.some((_, i) => pattern.test(parts.slice(0, i + 1).join('/')))) excluded = !negated;
+  }
+  return excluded;
+}
+
+describe('.dockerignore', () => {
+  const rules = read('.dockerignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+
+  it.each([
+    'node_modules/pg/package.json',
+    'dist/main.js',
+    '.data/postgres/PG_VERSION',
+    'coverage/lcov.info',
+    '.git/HEAD',
+    '.env',
+    'test/auth.e2e-spec.ts',
+    'src/generated/prisma/client.ts',
+  ])('keeps %s out of the build context', (path) => {
+    expect(excludedFromContext(rules, path)).toBe(true);
+  });
+
+  it('lets in every file the Dockerfile copies from the context', () => {
+    const sources = stages.flatMap((stage) =>
+      copies(stage)
+        .filter((c) => c.from === undefined)
+        .flatMap((c) => c.sources),
+    );
+    expect(sources.length).toBeGreaterThan(5);
+    for (const source of sources) {
+      expect(existsSync(join(ROOT, source))).toBe(true);
+      const files = statSync(join(ROOT, source)).isDirectory()
+        ? readdirSync(join(ROOT, source), { recursive: true, withFileTypes: true })
+            .filter((entry) => entry.isFile())
+            .map((entry) => posix.relative(ROOT, join(entry.parentPath, entry.name)))
+            .filter((path) => !path.startsWith('src/generated/') && !path.endsWith('.spec.ts'))
+        : [source];
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files)
+        expect([file, excludedFromContext(rules, file)]).toEqual([file, false]);
+    }
+  });
+});
+
+// ---- docker-compose.yml ------------------------------------------------------------------------
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  profiles?: string[];
+  ports?: (string | { target: number; published?: string | number })[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test: string | string[] };
+  volumes?: (string | { source?: string })[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** Compose's ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error} and $$. */
+function interpolate(value: string, env: Record<string, string | undefined>): string {
+  return value.replace(
+    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g,
+    (match, name: string, operator: string | undefined, argument: string) => {
+      if (match === '$$') return '$';
+      const set = env[name];
+      const missing = set === undefined || (operator?.startsWith(':') === true && set === '');
+      if (operator?.endsWith('-')) return missing ? argument : set;
+      if (operator?.endsWith('?') && missing) throw new Error(`${name}: ${argument}`);
+      return set ?? '';
+    },
+  );
+}
+
+function environmentOf(service: ComposeService): Record<string, string> {
+  const environment = service.environment ?? {};
+  const entries = Array.isArray(environment)
+    ? environment.map((line) => line.split(/=(.*)/s).slice(0, 2))
+    : Object.entries(environment).map(([name, value]) => [name, String(value ?? '')]);
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function publishedContainerPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).map((port) =>
+    typeof port === 'string' ? Number(port.split(':').at(-1)!.split('/')[0]) : port.target,
+  );
+}
+
+/** The variables src/config/load-config.ts reads: `read.<kind>('NAME'`. */
+function configVariableNames(): Set<string> {
+  const source = read('src/config/load-config.ts');
+  return new Set([...source.matchAll(/read\.\w+\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]));
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as ComposeFile;
+  const { postgres, redis, api } = compose.services;
+  const known = configVariableNames();
+
+  it('has postgres, redis and api', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis']);
+  });
+
+  it('runs PostgreSQL 16 on 5432 with pg_isready and a named volume', () => {
+    expect(postgres.image).toBe('postgres:16-alpine');
+    expect(publishedContainerPorts(postgres)).toEqual([5432]);
+    expect(JSON.stringify(postgres.healthcheck?.test)).toContain('pg_isready');
+    const volume = postgres.volumes?.map((v) =>
+      typeof v === 'string' ? v.split(':')[0] : v.source,
+    );
+    expect(Object.keys(compose.volumes ?? {})).toEqual(expect.arrayContaining(volume ?? ['none']));
+  });
+
+  it('runs Redis 7 on 6379 with redis-cli ping', () => {
+    expect(redis.image).toBe('redis:7-alpine');
+    expect(publishedContainerPorts(redis)).toEqual([6379]);
+    expect(JSON.stringify(redis.healthcheck?.test)).toMatch(/redis-cli.*ping/);
+  });
+
+  it('starts the api only with the full profile, built from the Dockerfile, after healthy dependencies', () => {
+    expect(api.profiles).toEqual(['full']);
+    expect(postgres.profiles).toBeUndefined();
+    expect(redis.profiles).toBeUndefined();
+    const buildSpec = typeof api.build === 'string' ? { context: api.build } : api.build;
+    expect(buildSpec?.context).toBe('.');
+    expect(buildSpec?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    expect(api.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(publishedContainerPorts(api)).toEqual([3000]);
+  });
+
+  it('passes the api only variables the config loader reads', () => {
+    expect(known.size).toBeGreaterThan(10);
+    expect(Object.keys(environmentOf(api)).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('gives the api a configuration the loader accepts, reaching the services by name', () => {
+    const env = Object.fromEntries(
+      Object.entries(environmentOf(api)).map(([name, value]) => [
+        name,
+        interpolate(value, { JWT_SECRET: 'x'.repeat(40) }),
+      ]),
+    );
+    const config = loadConfig({ ...imageEnvironment, ...env });
+    expect(config.nodeEnv).toBe('production');
+    expect(new URL(config.databaseUrl!).hostname).toBe('postgres');
+    expect(new URL(config.redisUrl!).hostname).toBe('redis');
+    expect(config.seedDemoData).toBe(true);
+    expect(config.jwt).toMatchObject({ secret: 'x'.repeat(40), secretGenerated: false });
+
+    const database = new URL(config.databaseUrl!);
+    const postgresEnv = environmentOf(postgres);
+    expect(database.port).toBe('5432');
+    expect(decodeURIComponent(database.username)).toBe(postgresEnv.POSTGRES_USER);
+    expect(decodeURIComponent(database.password)).toBe(postgresEnv.POSTGRES_PASSWORD);
+    expect(database.pathname).toBe(`/${postgresEnv.POSTGRES_DB}`);
+  });
+
+  it('takes JWT_SECRET from the environment only, and the api refuses to start without it', () => {
+    const value = environmentOf(api).JWT_SECRET;
+    expect(value).toMatch(/^\$\{JWT_SECRET(:?[-?][^}]*)?\}$/);
+    // Unset: either compose stops (`:?`) or the app does (NODE_ENV=production); both name it.
+    const start = () => loadConfig({ ...imageEnvironment, JWT_SECRET: interpolate(value, {}) });
+    expect(start).toThrow(/JWT_SECRET/);
+  });
+});
+
+// ---- GitHub workflows --------------------------------------------------------------------------
+
+interface WorkflowStep {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, { tags?: string[] } | null>;
+  permissions?: Record<string, string>;
+  jobs: Record<
+    string,
+    {
+      'runs-on': string;
+      strategy?: { matrix?: { node?: string[] } };
+      services?: Record<
+        string,
+        { image: string; env?: Record<string, string>; ports?: string[]; options?: string }
+      >;
+      steps: WorkflowStep[];
+    }
+  >;
+}
+
+const workflow = (name: string) => parse(read(`.github/workflows/${name}`)) as Workflow;
+const steps = (flow: Workflow) => Object.values(flow.jobs).flatMap((job) => job.steps);
+const runText = (flow: Workflow) =>
+  steps(flow)
+    .map((s) => s.run ?? '')
+    .join('\n');
+
+describe('.github/workflows/ci.yml', () => {
+  const ci = workflow('ci.yml');
+  const [job] = Object.values(ci.jobs);
+
+  it('runs .ci/run on every push and pull request', () => {
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+    expect(existsSync(join(ROOT, '.ci/run'))).toBe(true);
+    expect(runText(ci)).toMatch(/^\s*bash \.ci\/run\s*$/m);
+    expect(job['runs-on']).toBe('ubuntu-latest');
+  });
+
+  it('tests only on Node versions package.json "engines" allows', () => {
+    const [, major, minor] = /^>=\s*(\d+)\.(\d+)/.exec(packageJson.engines.node)!.map(Number);
+    const versions = job.strategy?.matrix?.node ?? [];
+    expect(versions.length).toBeGreaterThan(0);
+    for (const version of versions) {
+      const [vMajor, vMinor = 0] = version.split('.').map(Number);
+      expect(vMajor > major || (vMajor === major && vMinor >= minor)).toBe(true);
+    }
+    const setupNode = steps(ci).find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setupNode?.with?.['node-version']).toBe('${{ matrix.node }}');
+  });
+
+  it('serves PostgreSQL 16 (trust) on 5432 and Redis 7 on 6379, with health checks', () => {
+    const { postgres, redis } = job.services ?? {};
+    expect(postgres.image).toBe('postgres:16');
+    expect(postgres.env?.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
+    expect(postgres.ports).toEqual(['5432:5432']);
+    expect(postgres.options).toContain('pg_isready');
+    expect(redis.image).toBe('redis:7');
+    expect(redis.ports).toEqual(['6379:6379']);
+    expect(redis.options).toContain('redis-cli ping');
+  });
+
+  it('installs the programs .ci/run probes the servers with', () => {
+    const ciRun = read('.ci/run');
+    const installs = runText(ci);
+    if (ciRun.includes('pg_isready')) expect(installs).toContain('postgresql-client');
+    if (ciRun.includes('redis-cli')) expect(installs).toContain('redis-tools');
+  });
+});
+
+describe('.github/workflows/deploy.yml', () => {
+  const deploy = workflow('deploy.yml');
+  const run = runText(deploy);
+  const known = configVariableNames();
+  /** The run text of the one step that runs `command`. */
+  const commandOf = (command: string) => {
+    const matching = steps(deploy).filter((s) => s.run?.includes(command));
+    expect(matching).toHaveLength(1);
+    return matching[0].run!;
+  };
+  const variablesSetBy = (command: string) =>
+    [...command.matchAll(/--set-(?:env-vars|secrets)="?([^"\s]+)"?/g)].flatMap((m) =>
+      m[1].split(',').map((pair) => pair.split('=')[0]),
+    );
+
+  it('runs by hand or on a v* tag, with Workload Identity Federation', () => {
+    expect(deploy.on).toHaveProperty('workflow_dispatch');
+    expect(deploy.on.push?.tags).toEqual(['v*']);
+    expect(deploy.permissions?.['id-token']).toBe('write');
+    const auth = steps(deploy).find((s) => s.uses?.startsWith('google-github-actions/auth@'));
+    expect(auth?.with?.workload_identity_provider).toBeTruthy();
+    expect(auth?.with).not.toHaveProperty('credentials_json');
+  });
+
+  it('migrates with a one-off job running a script the image ships', () => {
+    const job = commandOf('gcloud run jobs deploy');
+    const script = /--args[= ]([^\s\\]+)/.exec(job)?.[1];
+    expect(job).toMatch(/--command[= ]node\b/);
+    expect(script).toBe('scripts/prisma/migrate-deploy.mjs');
+    expect(pathInImage(runtime, script!)).toBe(posix.join(workdir(runtime), script!));
+    expect(job).toContain('--execute-now');
+    expect(job).toContain('--wait');
+    expect(variablesSetBy(job)).toEqual(['DATABASE_URL']);
+    expect(run.indexOf('gcloud run jobs deploy')).toBeLessThan(run.indexOf('gcloud run deploy'));
+  });
+
+  it('deploys the service with its secrets from Secret Manager and no migration at start', () => {
+    const service = commandOf('gcloud run deploy');
+    const names = variablesSetBy(service);
+    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL']));
+    expect(names.filter((name) => !known.has(name))).toEqual([]);
+    expect(service).toMatch(/--set-secrets="?[^"\s]*JWT_SECRET=/);
+    expect(service).toContain('MIGRATE_ON_START=false');
+    expect(service).toContain(`--port=${all(runtime, 'EXPOSE').at(-1)}`);
+    expect(service).toMatch(/--startup-probe="?httpGet\.path=\/api\/health\b/);
+  });
+});

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PrismaService } from '../database/prisma.service.js';
+
+export type OrderOutcome =
+  'held' | 'sold_out' | 'rejected' | 'paid' | 'declined' | 'expired' | 'cancelled';
+export type CacheResult = 'hit' | 'miss' | 'unavailable';
+
+/**
+ * Prometheus metrics of one application instance. Each instance has its own registry (several run
+ * side by side in the tests); routes are labelled by their template, never the raw URL, so the
+ * number of series stays bounded.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'eventflow_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly latency = new Histogram({
+    name: 'eventflow_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly orders = new Counter({
+    name: 'eventflow_orders_total',
+    help: 'Orders by outcome: held, sold_out, rejected (other refusals), paid, declined, expired, cancelled.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly cache = new Counter({
+    name: 'eventflow_listing_cache_requests_total',
+    help: 'Public listing cache lookups: hit, miss, or unavailable (Redis down: served from the database).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(prisma: PrismaService) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'eventflow_' });
+    const pool = prisma.pool;
+    new Gauge({
+      name: 'eventflow_db_pool_connections',
+      help: 'Database pool connections: in use, idle, and requests waiting for one.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ state: 'in_use' }, pool.totalCount - pool.idleCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.latency.observe(labels, seconds);
+  }
+
+  countOrders(outcome: OrderOutcome, count = 1): void {
+    if (count > 0) this.orders.inc({ outcome }, count);
+  }
+
+  countCacheLookup(result: CacheResult): void {
+    this.cache.inc({ result });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

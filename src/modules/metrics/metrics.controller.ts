@@ -1,0 +1,26 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../../common/auth/access.decorators.js';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
+
+/** Served at /metrics (outside /api), for Prometheus. Restrict it at the network edge in production. */
+@ApiTags('operations')
+@Controller('metrics')
+@SkipThrottle()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Prometheus metrics of this instance' })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    void reply.header('content-type', this.metrics.contentType);
+    return this.metrics.render();
+  }
+}

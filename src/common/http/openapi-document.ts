@@ -43,15 +43,9 @@ function describeProblemAnswers(document: OpenAPIObject): OpenAPIObject {
  */
 function declarePublicOperations(document: OpenAPIObject): OpenAPIObject {
   for (const path of Object.values(document.paths)) {
-    for (const operation of Object.values(path)) {
-      if (
-        typeof operation === 'object' &&
-        operation !== null &&
-        'x-access' in operation &&
-        operation['x-access'] === 'public'
-      ) {
-        (operation as { security?: unknown[] }).security = [];
-      }
+    for (const value of Object.values(path) as unknown[]) {
+      const operation = value as { 'x-access'?: unknown; security?: unknown[] } | null;
+      if (operation?.['x-access'] === 'public') operation.security = [];
     }
   }
   return document;

@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../src/common/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { bearer, createEvent } from './support/events.js';
+import { createUser } from './support/users.js';
 
 /** Cross-cutting behaviour every route shares: problem details, request ids, logs, docs, health. */
 describe('HTTP conventions (e2e)', () => {
@@ -170,6 +172,71 @@ describe('Bodies declared as JSON', () => {
         .set('content-type', 'application/json')
         .send('{"__proto__": {"admin": true}, "email": "a@b.co", "password": "x"}');
       expect(poisoned.status).toBe(400);
+    } finally {
+      await api.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('Log lines written by services during a request', () => {
+  it('carry the request id too', async () => {
+    const db = await createTestDatabase();
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const api = await startTestApp(db, { logger: createLogger({ logLevel: 'info' }, sink) });
+    try {
+      const organizer = await createUser(api, db, 'ADMIN');
+      const event = await createEvent(api, organizer);
+      const res = await api.http.post(`/api/events/${event.id}/cancel`).set('authorization', bearer(organizer)).set('x-request-id', 'cancel-trace-1');
+      expect(res.status).toBe(200);
+      const serviceLine = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.context === 'EventCancellationService');
+      expect(serviceLine).toMatchObject({ requestId: 'cancel-trace-1', msg: expect.stringContaining('cancelled') });
+    } finally {
+      await api.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('Security headers and CORS', () => {
+  it('sends helmet’s headers and no X-Powered-By, on answers and errors alike', async () => {
+    const db = await createTestDatabase();
+    const api = await startTestApp(db);
+    try {
+      for (const res of [await api.http.get('/api/health'), await api.http.get('/api/nowhere')]) {
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(res.headers['strict-transport-security']).toContain('max-age=');
+        expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+        expect(res.headers['x-powered-by']).toBeUndefined();
+      }
+      // No CORS_ORIGINS: no cross-origin access at all.
+      const preflight = await api.http.options('/api/events').set('origin', 'https://evil.example').set('access-control-request-method', 'GET');
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await api.close();
+      await db.drop();
+    }
+  });
+
+  it('allows exactly the configured origins', async () => {
+    const db = await createTestDatabase();
+    const api = await startTestApp(db, { env: { CORS_ORIGINS: 'https://app.example, https://admin.example' } });
+    try {
+      const allowed = await api.http.options('/api/orders').set('origin', 'https://app.example').set('access-control-request-method', 'POST').set('access-control-request-headers', 'authorization,content-type,idempotency-key');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(allowed.headers['access-control-allow-headers']).toContain('idempotency-key');
+      const other = await api.http.get('/api/health').set('origin', 'https://evil.example');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await api.close();
       await db.drop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
+import { logContext } from '../logging/log-context.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -17,6 +18,10 @@ export function requestIdFrom(request: {
  * counts it in the metrics (by route template: an unknown URL is "unmatched", not a new series).
  */
 export function registerRequestLogging(fastify: FastifyInstance, metrics: MetricsService): void {
+  // Everything after this hook in the request's life runs inside its log context.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    logContext.run({ requestId: request.id }, done);
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
+import { logContext } from './log-context.js';
 
 /**
  * Secrets never reach a log line: credentials in bodies, tokens in headers. Bodies are not logged
@@ -40,22 +41,30 @@ export function createLogger(
   );
 }
 
-/** Lets Nest's own messages (bootstrap, module init) go through the same JSON logger. */
+/**
+ * Lets Nest's own messages and every service's `Logger` go through the same JSON logger. A line
+ * written while serving a request carries its id (Fastify's request logger already binds it).
+ */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    this.logger.info(fields({ context }), String(message));
   }
   error(message: unknown, trace?: string, context?: string): void {
-    this.logger.error({ context, trace }, String(message));
+    this.logger.error(fields({ context, trace }), String(message));
   }
   warn(message: unknown, context?: string): void {
-    this.logger.warn({ context }, String(message));
+    this.logger.warn(fields({ context }), String(message));
   }
   debug(message: unknown, context?: string): void {
-    this.logger.debug({ context }, String(message));
+    this.logger.debug(fields({ context }), String(message));
   }
   verbose(message: unknown, context?: string): void {
-    this.logger.trace({ context }, String(message));
+    this.logger.trace(fields({ context }), String(message));
   }
+}
+
+function fields(base: Record<string, unknown>): Record<string, unknown> {
+  const requestId = logContext.getStore()?.requestId;
+  return requestId ? { ...base, requestId } : base;
 }

@@ -193,12 +193,18 @@ describe('Log lines written by services during a request', () => {
     try {
       const organizer = await createUser(api, db, 'ADMIN');
       const event = await createEvent(api, organizer);
-      const res = await api.http.post(`/api/events/${event.id}/cancel`).set('authorization', bearer(organizer)).set('x-request-id', 'cancel-trace-1');
+      const res = await api.http
+        .post(`/api/events/${event.id}/cancel`)
+        .set('authorization', bearer(organizer))
+        .set('x-request-id', 'cancel-trace-1');
       expect(res.status).toBe(200);
       const serviceLine = lines
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .find((line) => line.context === 'EventCancellationService');
-      expect(serviceLine).toMatchObject({ requestId: 'cancel-trace-1', msg: expect.stringContaining('cancelled') });
+      expect(serviceLine).toMatchObject({
+        requestId: 'cancel-trace-1',
+        msg: expect.stringContaining('cancelled'),
+      });
     } finally {
       await api.close();
       await db.drop();
@@ -219,7 +225,10 @@ describe('Security headers and CORS', () => {
         expect(res.headers['x-powered-by']).toBeUndefined();
       }
       // No CORS_ORIGINS: no cross-origin access at all.
-      const preflight = await api.http.options('/api/events').set('origin', 'https://evil.example').set('access-control-request-method', 'GET');
+      const preflight = await api.http
+        .options('/api/events')
+        .set('origin', 'https://evil.example')
+        .set('access-control-request-method', 'GET');
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await api.close();
@@ -229,9 +238,15 @@ describe('Security headers and CORS', () => {
 
   it('allows exactly the configured origins', async () => {
     const db = await createTestDatabase();
-    const api = await startTestApp(db, { env: { CORS_ORIGINS: 'https://app.example, https://admin.example' } });
+    const api = await startTestApp(db, {
+      env: { CORS_ORIGINS: 'https://app.example, https://admin.example' },
+    });
     try {
-      const allowed = await api.http.options('/api/orders').set('origin', 'https://app.example').set('access-control-request-method', 'POST').set('access-control-request-headers', 'authorization,content-type,idempotency-key');
+      const allowed = await api.http
+        .options('/api/orders')
+        .set('origin', 'https://app.example')
+        .set('access-control-request-method', 'POST')
+        .set('access-control-request-headers', 'authorization,content-type,idempotency-key');
       expect(allowed.status).toBe(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
       expect(allowed.headers['access-control-allow-headers']).toContain('idempotency-key');

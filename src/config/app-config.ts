@@ -5,6 +5,8 @@ export interface AppConfig {
   /** Absent: an embedded PostgreSQL under `.data/` is started before the app. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Longest a request waits for a free database connection before a 503 with Retry-After. */
+  databasePoolTimeoutMs: number;
   /** Absent: cache and rate-limit counters live in process memory. */
   redisUrl: string | undefined;
   /** Prefix of every Redis key, so several deployments (or test files) can share one Redis. */

@@ -121,6 +121,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     port: read.integer('PORT', 3000, 0, 65535),
     databaseUrl,
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 500),
+    databasePoolTimeoutMs: read.integer('DATABASE_POOL_TIMEOUT_MS', 5_000, 50, 60_000),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: read.string('REDIS_KEY_PREFIX') ?? 'eventflow:',
     redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 200, 10, 10000),

@@ -9,7 +9,7 @@ class FieldErrorResponse {
 export class ProblemResponse {
   @ApiProperty({ example: 'urn:eventflow:problem:not-found' }) type: string;
   @ApiProperty({ example: 'Not Found' }) title: string;
-  @ApiProperty({ example: 404 }) status: number;
+  @ApiProperty({ type: 'integer', example: 404 }) status: number;
   @ApiProperty({ example: 'The event was not found.' }) detail: string;
   @ApiProperty({ example: '/api/events/5b0c…' }) instance: string;
   @ApiProperty({
@@ -28,8 +28,8 @@ export class ProblemResponse {
 
 /** The `meta` of every paginated list. */
 export class PageMetaResponse {
-  @ApiProperty({ example: 1 }) page: number;
-  @ApiProperty({ example: 20 }) limit: number;
-  @ApiProperty({ example: 42 }) total: number;
-  @ApiProperty({ example: 3 }) totalPages: number;
+  @ApiProperty({ type: 'integer', example: 1 }) page: number;
+  @ApiProperty({ type: 'integer', example: 20 }) limit: number;
+  @ApiProperty({ type: 'integer', example: 42 }) total: number;
+  @ApiProperty({ type: 'integer', example: 3 }) totalPages: number;
 }

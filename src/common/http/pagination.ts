@@ -6,7 +6,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /** `?page=1&limit=20`; `limit` at most 100, anything else a 400. */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 10_000, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10_000, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,7 +14,7 @@ export class PageQuery {
   @Max(10_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -18,7 +18,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
       max: config.databasePoolSize,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: config.databasePoolTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: 'eventflow',
     });

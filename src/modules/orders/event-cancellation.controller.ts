@@ -16,8 +16,9 @@ import { EventCancellationService } from './event-cancellation.service.js';
 
 export class EventCancellationOutput {
   @ApiProperty({ type: EventOutput }) event: EventOutput;
-  @ApiProperty({ description: 'Pending and paid orders cancelled.' }) cancelledOrders: number;
-  @ApiProperty({ description: 'Of those, paid orders whose charge is refunded.' })
+  @ApiProperty({ type: 'integer', description: 'Pending and paid orders cancelled.' })
+  cancelledOrders: number;
+  @ApiProperty({ type: 'integer', description: 'Of those, paid orders whose charge is refunded.' })
   refundedOrders: number;
 }
 

@@ -6,15 +6,23 @@ export class TicketTypeOutput {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) eventId: string;
   @ApiProperty({ example: 'General admission' }) name: string;
-  @ApiProperty({ example: 4900, description: 'Integer cents of the event currency.' })
+  @ApiProperty({
+    type: 'integer',
+    example: 4900,
+    description: 'Integer cents of the event currency.',
+  })
   priceCents: number;
-  @ApiProperty({ example: 500 }) capacity: number;
-  @ApiProperty({ example: 431, description: 'capacity − held − sold, live on the detail route.' })
+  @ApiProperty({ type: 'integer', example: 500 }) capacity: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 431,
+    description: 'capacity − held − sold, live on the detail route.',
+  })
   available: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) salesStartAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) salesEndAt: string | null;
-  @ApiProperty({ example: 10 }) maxPerOrder: number;
-  @ApiProperty({ nullable: true, type: Number, example: null }) maxPerBuyer: number | null;
+  @ApiProperty({ type: 'integer', example: 10 }) maxPerOrder: number;
+  @ApiProperty({ nullable: true, type: 'integer', example: null }) maxPerBuyer: number | null;
 
   static from(type: TicketTypeRecord): TicketTypeOutput {
     return {

@@ -18,6 +18,7 @@ export class CreateTicketTypeInput {
   name: string;
 
   @ApiProperty({
+    type: 'integer',
     example: 4900,
     minimum: 0,
     maximum: TICKET_LIMITS.maxPriceCents,
@@ -28,7 +29,7 @@ export class CreateTicketTypeInput {
   @Max(TICKET_LIMITS.maxPriceCents)
   priceCents: number;
 
-  @ApiProperty({ example: 500, minimum: 1, maximum: TICKET_LIMITS.maxCapacity })
+  @ApiProperty({ type: 'integer', example: 500, minimum: 1, maximum: TICKET_LIMITS.maxCapacity })
   @IsInt()
   @Min(1)
   @Max(TICKET_LIMITS.maxCapacity)
@@ -52,7 +53,12 @@ export class CreateTicketTypeInput {
   @IsZonedDateTime()
   salesEndAt?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: TICKET_LIMITS.maxPerOrder, default: 10 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: TICKET_LIMITS.maxPerOrder,
+    default: 10,
+  })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -60,6 +66,7 @@ export class CreateTicketTypeInput {
   maxPerOrder?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: TICKET_LIMITS.maxPerBuyer,
     nullable: true,

@@ -16,7 +16,7 @@ export class OrderItemInput {
   @IsUUID('all', { message: 'must be a UUID' })
   ticketTypeId: string;
 
-  @ApiProperty({ minimum: 1, maximum: 100, example: 2 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 2 })
   @IsInt()
   @Min(1)
   @Max(100)

@@ -6,8 +6,11 @@ import type { OrderItemRecord, OrderRecord, OrderStatus } from '../order.records
 export class OrderItemOutput {
   @ApiProperty({ format: 'uuid' }) ticketTypeId: string;
   @ApiProperty({ description: 'The ticket type’s name when the order was placed.' }) name: string;
-  @ApiProperty() quantity: number;
-  @ApiProperty({ description: 'Integer cents, as priced when the order was placed.' })
+  @ApiProperty({ type: 'integer' }) quantity: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Integer cents, as priced when the order was placed.',
+  })
   unitPriceCents: number;
 
   static from(item: OrderItemRecord): OrderItemOutput {
@@ -25,7 +28,7 @@ export class OrderOutput {
   @ApiProperty({ enum: ['PENDING', 'PAID', 'CANCELLED', 'EXPIRED'] }) status: OrderStatus;
   @ApiProperty({ format: 'uuid' }) eventId: string;
   @ApiProperty({ type: [OrderItemOutput] }) items: OrderItemOutput[];
-  @ApiProperty({ description: 'Integer cents.' }) totalCents: number;
+  @ApiProperty({ type: 'integer', description: 'Integer cents.' }) totalCents: number;
   @ApiProperty({ example: 'USD' }) currency: string;
   @ApiProperty({ format: 'date-time', description: 'A pending order holds its stock until then.' })
   expiresAt: string;

@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class FiguresOutput {
-  @ApiProperty() capacity: number;
-  @ApiProperty({ description: 'capacity − held − sold' }) available: number;
-  @ApiProperty({ description: 'In pending orders.' }) held: number;
-  @ApiProperty({ description: 'In paid orders.' }) sold: number;
-  @ApiProperty({ description: 'Tickets admitted at the door.' }) checkedIn: number;
-  @ApiProperty({ description: 'Integer cents of paid orders; refunds excluded.' })
+  @ApiProperty({ type: 'integer' }) capacity: number;
+  @ApiProperty({ type: 'integer', description: 'capacity − held − sold' }) available: number;
+  @ApiProperty({ type: 'integer', description: 'In pending orders.' }) held: number;
+  @ApiProperty({ type: 'integer', description: 'In paid orders.' }) sold: number;
+  @ApiProperty({ type: 'integer', description: 'Tickets admitted at the door.' }) checkedIn: number;
+  @ApiProperty({ type: 'integer', description: 'Integer cents of paid orders; refunds excluded.' })
   revenueCents: number;
 }
 

@@ -1,0 +1,49 @@
+// Every number the benchmark uses, in one place, so a run is reproducible and its report can say
+// exactly what was measured. Servers come from the same variables as `npm test`.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MAIN = path.join(ROOT, 'dist', 'main.js');
+export const PRISMA_CLIENT = path.join(ROOT, 'dist', 'generated', 'prisma', 'client.js');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+
+export const POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const BENCH = {
+  /** The API's DATABASE_POOL_SIZE (its default), and the pool of both baselines. */
+  poolSize: 10,
+  flashSale: {
+    capacity: 5_000,
+    /** Requests beyond the capacity, so the tail of the run shows the sold-out answers. */
+    extraRequests: 1_000,
+    connections: 200,
+    /** A short sale of its own before each measured one (API and both baselines alike). */
+    warmupCapacity: 1_000,
+    warmupExtraRequests: 300,
+  },
+  listing: {
+    connections: 100,
+    seconds: 10,
+    warmupSeconds: 2,
+    /** Published events in the listing: one full default page. */
+    publishedEvents: 20,
+  },
+  coldStart: { runs: 3, pollIntervalMs: 10, timeoutMs: 30_000 },
+  /** Long enough that no hold expires during a run. */
+  orderHoldSeconds: 3_600,
+  accessTokenTtlSeconds: 3_600,
+  /** Effectively no rate limit (the largest value the configuration accepts). */
+  throttleLimit: 100_000_000,
+};
+
+export const TARGETS = {
+  flashVsConditionalDecrement: 0.5,
+  flashVsInteractiveTransaction: 3,
+  listingVsBareFastify: 0.6,
+  listingP99Ms: 25,
+  coldStartMs: 1_500,
+  residentMemoryMb: 250,
+};

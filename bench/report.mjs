@@ -1,0 +1,221 @@
+// The one table of `npm run bench`, with what it ran on and the raw counts behind it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TARGETS } from './config.mjs';
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (n) => (n === undefined ? '-' : `${Number(n.toFixed(n < 10 ? 1 : 0))} ms`);
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const met = (ok) => (ok ? 'yes' : '**NO**');
+
+function memoryLine(m) {
+  return `${mb(m.bytes)} / ${mb(m.heapUsedBytes)} / ${mb(m.heapTotalBytes)} / ${mb(m.externalBytes)}`;
+}
+
+function cpuLine(cpu, own) {
+  if (!cpu) return 'n/a';
+  const server = cpu.server === undefined ? '' : `server ${cpu.server.toFixed(2)}, `;
+  return `machine ${cpu.machine.toFixed(2)} = ${server}${own} ${cpu.bench.toFixed(2)}, rest ${cpu.rest.toFixed(2)}`;
+}
+
+function row(cells) {
+  return `| ${cells.join(' | ')} |`;
+}
+
+export function renderReport(results) {
+  const { meta, flash, listing, coldStart, memory } = results;
+  const api = flash.api;
+  const versusA = api.holdsPerSecond / flash.a.holdsPerSecond;
+  const versusB = api.holdsPerSecond / flash.b.holdsPerSecond;
+  const listingRatio = listing.api.requestsPerSecond / listing.bare.requestsPerSecond;
+  const versusFn = api.holdsPerSecond / flash.fn.holdsPerSecond;
+  const noOversell = [api.stock, flash.a.stock, flash.fn.stock, flash.b.stock].every(
+    (s) => s.oversell === 0,
+  );
+
+  const table = [
+    row(['scenario', 'what', 'measured', 'baseline', 'ratio', 'target', 'met?']),
+    row(['---', '---', '---:', '---:', '---:', '---', '---']),
+    row([
+      '1 flash sale',
+      'holds/s until sold out: API vs A (bare conditional `UPDATE` over `pg`)',
+      int(api.holdsPerSecond),
+      int(flash.a.holdsPerSecond),
+      versusA.toFixed(2),
+      `≥ ${TARGETS.flashVsConditionalDecrement}`,
+      met(versusA >= TARGETS.flashVsConditionalDecrement),
+    ]),
+    row([
+      '1 flash sale',
+      'holds/s until sold out: API vs B (Prisma interactive tx, `SELECT … FOR UPDATE`)',
+      int(api.holdsPerSecond),
+      int(flash.b.holdsPerSecond),
+      `${versusB.toFixed(2)}×`,
+      `≥ ${TARGETS.flashVsInteractiveTransaction}×`,
+      met(versusB >= TARGETS.flashVsInteractiveTransaction),
+    ]),
+    row([
+      '1 flash sale',
+      'for context: holds/s, API vs its own hold function `eventflow_hold_order` over `pg` (no HTTP)',
+      int(api.holdsPerSecond),
+      int(flash.fn.holdsPerSecond),
+      versusFn.toFixed(2),
+      '-',
+      '-',
+    ]),
+    row([
+      '1 flash sale',
+      `latency p50 / p99, all ${int(api.requests)} requests (A / B: per attempt)`,
+      `${ms(api.latency.p50)} / ${ms(api.latency.p99)}`,
+      `A ${ms(flash.a.latency.p50)} / ${ms(flash.a.latency.p99)}; B ${ms(flash.b.latency.p50)} / ${ms(flash.b.latency.p99)}`,
+      '-',
+      '-',
+      '-',
+    ]),
+    row([
+      '1 flash sale',
+      'answers 201 / 409 / other',
+      `${int(api.created)} / ${int(api.soldOut)} / ${int(api.other)}`,
+      '-',
+      '-',
+      `${int(api.stock.capacity)} / rest / 0`,
+      met(api.created === api.stock.capacity && api.other === 0 && api.errors === 0),
+    ]),
+    row([
+      '1 flash sale',
+      'held in SQL / oversell (API; A, hold function, B)',
+      `${int(api.stock.held)} / ${api.stock.oversell}`,
+      `A ${int(flash.a.stock.capacity - flash.a.stock.available)} / ${flash.a.stock.oversell}; ` +
+        `fn ${int(flash.fn.stock.held)} / ${flash.fn.stock.oversell}; B ${int(flash.b.stock.held)} / ${flash.b.stock.oversell}`,
+      '-',
+      `exactly ${int(api.stock.capacity)} / 0`,
+      met(noOversell && api.stock.problems.length === 0),
+    ]),
+    row([
+      '2 listing',
+      `\`GET /api/events\` warm, ${listing.connections} connections: requests/s`,
+      int(listing.api.requestsPerSecond),
+      int(listing.bare.requestsPerSecond),
+      listingRatio.toFixed(2),
+      `≥ ${TARGETS.listingVsBareFastify}`,
+      met(listingRatio >= TARGETS.listingVsBareFastify),
+    ]),
+    row([
+      '2 listing',
+      'latency p50',
+      ms(listing.api.latency.p50),
+      ms(listing.bare.latency.p50),
+      '-',
+      '-',
+      '-',
+    ]),
+    row([
+      '2 listing',
+      'latency p99',
+      ms(listing.api.latency.p99),
+      ms(listing.bare.latency.p99),
+      '-',
+      `< ${TARGETS.listingP99Ms} ms`,
+      met(listing.api.latency.p99 < TARGETS.listingP99Ms),
+    ]),
+    row([
+      '3 cold start',
+      `spawn → first 200 from \`/api/health\`, median of ${coldStart.startsMs.length} (min–max)`,
+      `${ms(coldStart.medianMs)} (${ms(coldStart.minMs)}–${ms(coldStart.maxMs)})`,
+      '-',
+      '-',
+      `< ${int(TARGETS.coldStartMs)} ms`,
+      met(coldStart.medianMs < TARGETS.coldStartMs),
+    ]),
+    row([
+      '3 memory',
+      'API resident memory after scenario 1',
+      mb(memory.afterSale.bytes),
+      '-',
+      '-',
+      `< ${TARGETS.residentMemoryMb} MB`,
+      met(memory.afterSale.bytes < TARGETS.residentMemoryMb * 1024 * 1024),
+    ]),
+  ];
+
+  const counts = (c) =>
+    Object.entries(c)
+      .map(([status, n]) => `${status}: ${int(n)}`)
+      .join(', ') || 'none';
+  const raw = [
+    `- Flash sale, API: ${int(api.requests)} requests over ${flash.connections} connections, each a different buyer; ` +
+      `statuses ${counts(api.counts)}; connection errors ${api.errors}, timeouts ${api.timeouts}; ` +
+      `sold out after ${ms(api.untilSoldOutMs)}, all answered after ${ms(api.totalMs)}; max latency ${ms(api.latency.max)}.`,
+    `- SQL after the sale: capacity ${int(api.stock.capacity)}, available ${api.stock.available}, held ${int(api.stock.held)} ` +
+      `(${int(api.stock.pending_orders)} pending orders), sold ${api.stock.sold}; available = capacity − held − sold: ` +
+      `${api.stock.available === api.stock.capacity - api.stock.held - api.stock.sold ? 'holds' : '**broken**'}.` +
+      (api.stock.problems.length > 0 ? ` Problems: ${api.stock.problems.join('; ')}.` : ''),
+    `- Baseline A: ${int(flash.a.held)} decrements in ${ms(flash.a.untilSoldOutMs)} by ${flash.connections} workers over ${meta.poolSize} connections; ` +
+      `${int(flash.a.attempts)} statements; errors ${flash.a.errors}; available after: ${flash.a.stock.available}.`,
+    `- Hold function over pg: ${int(flash.fn.held)} holds in ${ms(flash.fn.untilSoldOutMs)}; p50 / p99 ${ms(flash.fn.latency.p50)} / ${ms(flash.fn.latency.p99)}; ` +
+      `errors ${flash.fn.errors}; SQL: held ${int(flash.fn.stock.held)}, available ${flash.fn.stock.available}.`,
+    `- Baseline B: ${int(flash.b.held)} holds in ${ms(flash.b.untilSoldOutMs)} by ${flash.connections} workers over ${meta.poolSize} connections; ` +
+      `${int(flash.b.attempts)} transactions; errors ${flash.b.errors}${flash.b.firstError ? ` (first: ${flash.b.firstError})` : ''}; ` +
+      `SQL: held ${int(flash.b.stock.held)}, available ${flash.b.stock.available}.`,
+    `- Warm-up before each measured sale (all four alike): a ${int(flash.warmup.capacity)}-ticket type sold out with ${int(flash.warmup.requests)} requests / attempts; ` +
+      `\`VACUUM (ANALYZE)\` of ticket_types, orders and order_items just before each measured sale. Order: A, hold function, API, B.`,
+    `- Listing: body ${int(listing.bodyBytes)} bytes (${listing.publishedEvents} published events, \`${listing.contentType}\`); ` +
+      `API ${int(listing.api.requests)} requests in ${listing.seconds} s (non-2xx ${listing.api.non2xx}, errors ${listing.api.errors}); ` +
+      `bare Fastify ${int(listing.bare.requests)} (non-2xx ${listing.bare.non2xx}, errors ${listing.bare.errors}); ` +
+      `each after a ${listing.warmupSeconds} s warm-up with the same settings. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
+    `- Cold starts (ms): ${coldStart.startsMs.map((v) => v.toFixed(0)).join(', ')}; polled every ${coldStart.pollIntervalMs} ms. ` +
+      `First start on the empty database, migrations included: ${ms(results.firstStartMs)}.`,
+    `- Memory of the API (resident / V8 heap used / heap total / external): ${memoryLine(memory.afterBoot)} once healthy; ` +
+      `${memoryLine(memory.afterSetup)} after the setup requests; ${memoryLine(memory.afterSale)} right after the sale; ` +
+      `${memoryLine(memory.afterIdle)} after ${memory.afterIdle.idleSeconds.toFixed(0)} s idle (during baseline B) ` +
+      `(from \`/metrics\`; kernel VmRSS after the sale ${memory.afterSale.vmRssBytes ? mb(memory.afterSale.vmRssBytes) : 'n/a'}).`,
+    `- CPU during each measured run, in cores busy on average (of ${meta.cpus}): ` +
+      [
+        ['baseline A', flash.a.cpu, 'bench (pg client)'],
+        ['hold function', flash.fn.cpu, 'bench (pg client)'],
+        ['API sale', api.cpu, 'bench (autocannon)'],
+        ['baseline B', flash.b.cpu, 'bench (Prisma client)'],
+        ['API listing', listing.api.cpu, 'bench (autocannon)'],
+        ['bare listing', listing.bare.cpu, 'bench (autocannon)'],
+      ]
+        .map(([name, cpu, own]) => `${name}: ${cpuLine(cpu, own)}`)
+        .join('; ') +
+      '. "Rest" is PostgreSQL, Redis and whatever else the machine ran.',
+  ];
+
+  return [
+    `# EventFlow benchmark${meta.profiled ? ' (PROFILED: the API ran under --cpu-prof, timings are not comparable)' : ''}`,
+    '',
+    `\`${meta.command}\` on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ` +
+      `load average ${meta.loadAverage} at start, PostgreSQL ${meta.postgres}, Redis ${meta.redis}.`,
+    `API: \`node dist/main.js\`, NODE_ENV=production, DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info to /dev/null, ` +
+      `rate limits raised out of the way, Redis on. Load from autocannon in the benchmark's own process, on the same machine.`,
+    '',
+    ...table,
+    '',
+    `Result: ${meta.failed ? '**FAILED** (see above)' : 'no oversell, invariants hold'}. Total run ${ms(meta.totalMs)}.`,
+    '',
+    '## Raw counts',
+    '',
+    ...raw,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes the report formatted as the repository's Prettier settings want it (so `format:check`
+ * stays green when it is committed); returns the text written.
+ */
+export async function writeReport(file, text) {
+  let formatted = text;
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    formatted = await prettier.format(text, { ...options, filepath: file });
+  } catch {
+    // Prettier is a development dependency: without it the report is written as rendered.
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, formatted);
+  return formatted;
+}

@@ -1,0 +1,406 @@
+// `npm run bench`: builds, then measures the API as production runs it (`node dist/main.js`, a
+// fresh database, Redis, logging on) against its baselines, prints one table and writes it to
+// bench/results/latest.md. Exits non-zero when anything oversold or an invariant broke; targets
+// missed are reported in the table, not as a failure.
+//
+//   npm run bench                 the benchmark
+//   npm run bench -- --profile    the same with the API under `node --cpu-prof`; adds the hottest
+//                                 functions of the flash sale (report: bench/results/latest-profiled.md)
+//
+// TEST_DATABASE_URL and TEST_REDIS_URL name the servers, as for `npm test`. BENCH_API_STDOUT=<file>
+// keeps the API's log lines (default: discarded, as `> /dev/null`).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { conditionalDecrement, holdFunction, interactiveTransaction } from './baselines.mjs';
+import { measureColdStarts } from './cold-start.mjs';
+import { BENCH, MAIN, POSTGRES_URL, REDIS_URL, RESULTS_DIR, ROOT } from './config.mjs';
+import {
+  createDatabase,
+  databaseUrl,
+  deleteRedisKeys,
+  dropDatabase,
+  redisVersion,
+  vacuumHotTables,
+} from './database.mjs';
+import { BuyerTokens, createEvents, createUsers, signAccessToken } from './fixtures.mjs';
+import { runFlashSale, verifyStock } from './flash-sale.mjs';
+import { runListing } from './listing.mjs';
+import { renderProfileSummary, summariseProfile } from './profile-summary.mjs';
+import { renderReport, writeReport } from './report.mjs';
+import { ChildServer, freePort, request, stopAllServers } from './server.mjs';
+
+const profiled = process.argv.includes('--profile');
+const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+const began = performance.now();
+
+/** Everything created so far, so a failure at any step removes exactly what exists. */
+const state = { databaseName: undefined, redisPrefix: undefined, sql: undefined };
+
+function log(line) {
+  const seconds = ((performance.now() - began) / 1000).toFixed(1).padStart(5);
+  console.error(`[bench ${seconds}s] ${line}`);
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** The API's memory from /metrics (bytes), with the kernel's VmRSS to cross-check. */
+async function memoryOf(api, server) {
+  const metrics = (await request(`${api}/metrics`)).body.toString('utf8');
+  const read = (name) => {
+    const match = new RegExp(`^eventflow_${name} (\\S+)$`, 'm').exec(metrics);
+    if (!match) throw new Error(`/metrics has no eventflow_${name}`);
+    return Number(match[1]);
+  };
+  return {
+    bytes: read('process_resident_memory_bytes'),
+    heapUsedBytes: read('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: read('nodejs_heap_size_total_bytes'),
+    externalBytes: read('nodejs_external_memory_bytes'),
+    vmRssBytes: server.residentBytes(),
+  };
+}
+
+/** Baseline A has no orders: its stock is right when every decrement took exactly one ticket. */
+async function verifyDecrements(sql, ticketTypeId, decrements) {
+  const { rows } = await sql.query('SELECT capacity, available FROM ticket_types WHERE id = $1', [
+    ticketTypeId,
+  ]);
+  const { capacity, available } = rows[0];
+  const problems = [];
+  const oversell = Math.max(0, decrements - capacity);
+  if (oversell > 0) problems.push(`OVERSELL: ${decrements} decrements of ${capacity}`);
+  if (available !== capacity - decrements) {
+    problems.push(`available ${available} != capacity ${capacity} - ${decrements} decrements`);
+  }
+  if (available !== 0) problems.push(`available is ${available}, expected 0`);
+  return { capacity, available, oversell, problems };
+}
+
+async function main() {
+  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const { flashSale, listing: listingSettings, coldStart: coldSettings, poolSize } = BENCH;
+
+  const databaseName = `eventflow_bench_${runId}`;
+  await createDatabase(POSTGRES_URL, databaseName);
+  state.databaseName = databaseName;
+  state.redisPrefix = `eventflow-bench:${runId}:`;
+  const dbUrl = databaseUrl(POSTGRES_URL, databaseName);
+  const jwtSecret = randomBytes(36).toString('base64url');
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const healthUrl = `${api}/api/health`;
+  const profileDir = path.join(RESULTS_DIR, 'profiles');
+  const profileName = `api-${runId}.cpuprofile`;
+
+  const newApiServer = (nodeFlags = []) =>
+    new ChildServer({
+      name: 'API',
+      args: [...nodeFlags, MAIN],
+      cwd: ROOT, // the migrator reads prisma/migrations from here
+      stdoutFile: process.env.BENCH_API_STDOUT,
+      // The whole environment, so neither the caller's shell nor the run changes it.
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        DATABASE_URL: dbUrl,
+        DATABASE_POOL_SIZE: String(poolSize),
+        REDIS_URL,
+        REDIS_KEY_PREFIX: state.redisPrefix,
+        JWT_SECRET: jwtSecret,
+        THROTTLE_LIMIT: String(BENCH.throttleLimit),
+        LOGIN_THROTTLE_LIMIT: String(BENCH.throttleLimit),
+        PURCHASE_THROTTLE_LIMIT: String(BENCH.throttleLimit),
+        LOG_LEVEL: 'info',
+        ORDER_HOLD_SECONDS: String(BENCH.orderHoldSeconds),
+        MIGRATE_ON_START: 'true',
+        SEED_DEMO_DATA: 'false',
+      },
+    });
+
+  const meta = {
+    command: `npm run bench${profiled ? ' -- --profile' : ''}`,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    node: process.versions.node,
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+    poolSize,
+    redis: await redisVersion(REDIS_URL),
+    profiled,
+  };
+
+  log(`database ${state.databaseName}, Redis prefix ${state.redisPrefix}, API on ${api}`);
+  const server = newApiServer(
+    profiled
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}`]
+      : [],
+  ).start();
+  const firstStartMs = await server.waitUntilHealthy(healthUrl, { timeoutMs: 60_000 });
+  log(`API up in ${firstStartMs.toFixed(0)} ms (migrations applied)`);
+  const afterBoot = await memoryOf(api, server);
+
+  state.sql = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  const sql = state.sql;
+  meta.postgres = (await sql.query('SHOW server_version')).rows[0].server_version;
+
+  const [adminId] = await createUsers(sql, { count: 1, role: 'ADMIN', tag: `admin-${runId}` });
+  const adminToken = signAccessToken(jwtSecret, adminId, 'ADMIN', BENCH.accessTokenTtlSeconds);
+  // Every request of both API sales is a different buyer; autocannon builds one request ahead
+  // per connection, hence the connections added.
+  const buyerCount =
+    flashSale.warmupCapacity +
+    flashSale.warmupExtraRequests +
+    flashSale.capacity +
+    flashSale.extraRequests +
+    2 * flashSale.connections +
+    100;
+  const buyerIds = await createUsers(sql, {
+    count: buyerCount,
+    role: 'USER',
+    tag: `buyer-${runId}`,
+  });
+  const buyers = new BuyerTokens(
+    buyerIds.map((id) => signAccessToken(jwtSecret, id, 'USER', BENCH.accessTokenTtlSeconds)),
+  );
+  const types = await createEvents(api, adminToken, {
+    capacity: flashSale.capacity,
+    warmupCapacity: flashSale.warmupCapacity,
+    publishedEvents: listingSettings.publishedEvents,
+  });
+  log(`${buyerCount} buyers, ${listingSettings.publishedEvents} published events`);
+  const afterSetup = await memoryOf(api, server);
+
+  const workers = flashSale.connections;
+  const baselineOptions = { databaseUrl: dbUrl, poolSize, workers };
+
+  log('baseline A (conditional decrement over pg): warm-up, then the sale');
+  await conditionalDecrement({ ...baselineOptions, ticketTypeId: types.baselineAWarmup });
+  await vacuumHotTables(sql);
+  const a = await conditionalDecrement({ ...baselineOptions, ticketTypeId: types.baselineA });
+  a.stock = await verifyDecrements(sql, types.baselineA, a.held);
+  log(`baseline A: ${a.holdsPerSecond.toFixed(0)} holds/s`);
+
+  log("the API's hold function over pg, for context: warm-up, then the sale");
+  const holdOptions = { ...baselineOptions, buyerIds, holdSeconds: BENCH.orderHoldSeconds };
+  await holdFunction({ ...holdOptions, ticketTypeId: types.holdFunctionWarmup });
+  await vacuumHotTables(sql);
+  const fn = await holdFunction({ ...holdOptions, ticketTypeId: types.holdFunction });
+  fn.stock = await verifyStock(sql, types.holdFunction, {
+    expectedHeld: flashSale.capacity,
+    createdAnswers: fn.held,
+  });
+  log(`hold function: ${fn.holdsPerSecond.toFixed(0)} holds/s`);
+
+  log('API flash sale: warm-up, then the sale');
+  await runFlashSale({
+    api,
+    serverPid: server.pid,
+    ticketTypeId: types.flashWarmup,
+    buyers,
+    connections: flashSale.connections,
+    amount: flashSale.warmupCapacity + flashSale.warmupExtraRequests,
+  });
+  await vacuumHotTables(sql);
+  const windowFromUs = monotonicUs();
+  const sale = await runFlashSale({
+    api,
+    serverPid: server.pid,
+    ticketTypeId: types.flash,
+    buyers,
+    connections: flashSale.connections,
+    amount: flashSale.capacity + flashSale.extraRequests,
+  });
+  const windowToUs = monotonicUs();
+  sale.stock = await verifyStock(sql, types.flash, {
+    expectedHeld: flashSale.capacity,
+    createdAnswers: sale.created,
+  });
+  const afterSale = await memoryOf(api, server);
+  const saleEndedAt = performance.now();
+  log(
+    `API: ${sale.holdsPerSecond.toFixed(0)} holds/s, 201 ${sale.created}, 409 ${sale.soldOut}, other ${sale.other}`,
+  );
+
+  log('baseline B (Prisma interactive transaction, FOR UPDATE): warm-up, then the sale');
+  await interactiveTransaction({
+    ...baselineOptions,
+    ticketTypeId: types.baselineBWarmup,
+    buyerIds,
+    holdSeconds: BENCH.orderHoldSeconds,
+  });
+  await vacuumHotTables(sql);
+  const b = await interactiveTransaction({
+    ...baselineOptions,
+    ticketTypeId: types.baselineB,
+    buyerIds,
+    holdSeconds: BENCH.orderHoldSeconds,
+  });
+  b.stock = await verifyStock(sql, types.baselineB, {
+    expectedHeld: flashSale.capacity,
+    createdAnswers: b.held,
+  });
+  log(`baseline B: ${b.holdsPerSecond.toFixed(0)} holds/s`);
+  // The API sat idle through baseline B: what of its memory after the sale was only garbage.
+  const afterIdle = await memoryOf(api, server);
+  afterIdle.idleSeconds = (performance.now() - saleEndedAt) / 1000;
+
+  log(`listing: API, then bare Fastify, ${listingSettings.seconds} s each`);
+  const listing = await runListing({
+    api,
+    apiPid: server.pid,
+    connections: listingSettings.connections,
+    seconds: listingSettings.seconds,
+    warmupSeconds: listingSettings.warmupSeconds,
+  });
+  Object.assign(listing, listingSettings);
+
+  const stopped = await server.stop();
+  if (stopped.code !== 0) {
+    throw new Error(`the API exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
+  }
+
+  let profileSummary;
+  if (profiled) {
+    const file = path.join(profileDir, profileName);
+    if (!existsSync(file)) {
+      throw new Error(`no profile at ${file} (found: ${readdirSync(profileDir).join(', ')})`);
+    }
+    const profile = JSON.parse(readFileSync(file, 'utf8'));
+    const section = (title, window) =>
+      `## ${title}\n\n${renderProfileSummary(summariseProfile(profile, window), { top: 30 })}\n`;
+    profileSummary = [
+      `# Where the API spent its CPU (self time)\n\nProfile: \`${path.relative(ROOT, file)}\` ` +
+        '(summarise any window again with `node bench/profile-summary.mjs <file> --from-us N --to-us N`).\n',
+      section('During the measured flash sale', { fromUs: windowFromUs, toUs: windowToUs }),
+      section('During the measured listing run', listing.api.window),
+    ].join('\n');
+  }
+
+  log(`cold start: ${coldSettings.runs} starts against the migrated database`);
+  const coldStart = await measureColdStarts({
+    newServer: async (run) => ({
+      server: newApiServer(
+        profiled && run === 0
+          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cold-${profileName}`]
+          : [],
+      ),
+      healthUrl,
+    }),
+    runs: coldSettings.runs,
+    pollIntervalMs: coldSettings.pollIntervalMs,
+    timeoutMs: coldSettings.timeoutMs,
+  });
+  coldStart.pollIntervalMs = coldSettings.pollIntervalMs;
+  if (profiled) {
+    const file = path.join(profileDir, `cold-${profileName}`);
+    const summary = summariseProfile(JSON.parse(readFileSync(file, 'utf8')));
+    profileSummary += `\n## The first cold start, whole process (\`${path.relative(ROOT, file)}\`)\n\n${renderProfileSummary(summary, { top: 30 })}\n`;
+  }
+
+  const problems = [
+    ...a.stock.problems,
+    ...fn.stock.problems,
+    ...sale.stock.problems,
+    ...b.stock.problems,
+  ];
+  if (sale.other > 0 || sale.errors > 0) {
+    problems.push(`${sale.other} unexpected answers and ${sale.errors} errors in the API sale`);
+  }
+  meta.failed = problems.length > 0;
+  meta.totalMs = performance.now() - began;
+  return {
+    meta,
+    problems,
+    firstStartMs,
+    flash: {
+      connections: flashSale.connections,
+      warmup: {
+        capacity: flashSale.warmupCapacity,
+        requests: flashSale.warmupCapacity + flashSale.warmupExtraRequests,
+      },
+      api: sale,
+      a,
+      fn,
+      b,
+    },
+    listing,
+    coldStart,
+    memory: { afterBoot, afterSetup, afterSale, afterIdle },
+    profileSummary,
+  };
+}
+
+async function cleanUp() {
+  let clean = true;
+  const steps = [
+    ['stop the servers', () => stopAllServers()],
+    ['close the SQL pool', async () => state.sql?.end()],
+    [
+      'drop the database',
+      async () => {
+        if (state.databaseName) await dropDatabase(POSTGRES_URL, state.databaseName);
+        state.databaseName = undefined;
+      },
+    ],
+    [
+      'delete the Redis keys',
+      async () => {
+        if (state.redisPrefix) await deleteRedisKeys(REDIS_URL, state.redisPrefix);
+      },
+    ],
+  ];
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      clean = false;
+      log(`could not ${what}: ${error.message}`);
+    }
+  }
+  if (state.databaseName) log(`database ${state.databaseName} is left behind; drop it by hand`);
+  return clean;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let status = 0;
+try {
+  const results = await main();
+  const report = renderReport(results);
+  const name = profiled ? 'latest-profiled' : 'latest';
+  const text = results.profileSummary ? `${report}\n${results.profileSummary}` : report;
+  const written = await writeReport(path.join(RESULTS_DIR, `${name}.md`), text);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(
+    path.join(RESULTS_DIR, `${name}.json`),
+    `${JSON.stringify({ ...results, profileSummary: undefined }, null, 2)}\n`,
+  );
+  console.log(written);
+  if (results.problems.length > 0) {
+    log(`FAILED: ${results.problems.join('; ')}`);
+    status = 1;
+  }
+} catch (error) {
+  log(`failed: ${error?.stack ?? error}`);
+  status = 1;
+}
+if (!interrupted) {
+  const clean = await cleanUp();
+  log(`done in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  process.exit(status === 0 && !clean ? 1 : status);
+}

@@ -1,5 +1,9 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerOptions,
+} from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
 
@@ -9,6 +13,39 @@ import { DomainError } from '../errors/domain-error.js';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /**
+   * The throttler's own loop waits for each limit in turn: two Redis round trips on sign-in and on
+   * purchases. Here the limits that apply are counted at once, so the Redis client pipelines them
+   * into one round trip. (Limits come from configuration only: no per-route @Throttle overrides.)
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const applicable = this.throttlers.filter(
+      (throttler) =>
+        !throttler.skipIf?.(context) &&
+        !this.reflector.getAllAndOverride<boolean>(`${SKIP_METADATA}${throttler.name}`, [
+          context.getHandler(),
+          context.getClass(),
+        ]),
+    );
+    await Promise.all(
+      applicable.map((throttler) => this.handleRequest(this.requestFor(context, throttler))),
+    );
+    return true;
+  }
+
+  private requestFor(context: ExecutionContext, throttler: ThrottlerOptions) {
+    const ttl = throttler.ttl as number;
+    return {
+      context,
+      throttler,
+      ttl,
+      limit: throttler.limit as number,
+      blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
+      getTracker: throttler.getTracker ?? this.commonOptions.getTracker!,
+      generateKey: this.commonOptions.generateKey!,
+    };
+  }
+
   /** One counter per client across all routes (the throttler's default counts per route). */
   protected override generateKey(
     _context: ExecutionContext,
@@ -33,6 +70,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     );
   }
 }
+
+/** What @SkipThrottle() sets, per throttler name (the throttler does not export the constant). */
+const SKIP_METADATA = 'THROTTLER:SKIP';
 
 /** The client address as Fastify computed it: the socket, or TRUST_PROXY_HOPS proxies back. */
 export function clientAddress(request: FastifyRequest): string {

@@ -3,7 +3,7 @@ import type { CacheRead, GenerationalCache } from './generational-cache.js';
 /** The single-instance fallback when no REDIS_URL is set. Bounded, and entries expire. */
 export class MemoryGenerationalCache implements GenerationalCache {
   private generation = 0;
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: Buffer; expiresAt: number }>();
 
   constructor(
     private readonly ttlSeconds: number,
@@ -17,7 +17,7 @@ export class MemoryGenerationalCache implements GenerationalCache {
     return { status: 'miss', generation: String(this.generation) };
   }
 
-  async write(key: string, generation: string, value: string): Promise<void> {
+  async write(key: string, generation: string, value: Buffer): Promise<void> {
     if (generation !== String(this.generation)) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(this.entryKey(key, generation), {

@@ -30,6 +30,9 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
       connectTimeout: Math.max(1_000, config.redisCommandTimeoutMs),
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      // Commands issued in the same tick (the rate-limit counter and the cache read of many
+      // concurrent requests) go out in one write: far fewer syscalls under load.
+      enableAutoPipelining: true,
       lazyConnect: false,
     });
     let wasReady = false;

@@ -7,6 +7,7 @@ import {
   JWT_AUDIENCE,
   JWT_ISSUER,
   JwtStrategy,
+  signingKey,
 } from '../../common/auth/jwt.strategy.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
@@ -21,7 +22,7 @@ import { SessionsRepository } from './sessions.repository.js';
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
+        secret: signingKey(config.jwt.secret),
         signOptions: {
           algorithm: JWT_ALGORITHM,
           expiresIn: config.jwt.accessTtlSeconds,

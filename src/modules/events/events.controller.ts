@@ -48,7 +48,7 @@ export class EventsController {
   async list(
     @Query() query: ListEventsQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     void reply.header('content-type', 'application/json; charset=utf-8');
     return this.events.listPublishedJson(query);
   }

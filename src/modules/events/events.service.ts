@@ -27,7 +27,7 @@ export class EventsService {
    * no re-serialisation. The generation is read before the database, so a listing computed while
    * an event changes is stored under the old generation and never served.
    */
-  async listPublishedJson(query: ListEventsQuery, now = new Date()): Promise<string> {
+  async listPublishedJson(query: ListEventsQuery, now = new Date()): Promise<Buffer> {
     if (query.from && query.to && new Date(query.from) > new Date(query.to)) {
       throw EventsErrors.invalid([{ field: 'to', message: 'must not be before from' }]);
     }
@@ -46,10 +46,12 @@ export class EventsService {
       query.page,
       query.limit,
     );
-    const body = JSON.stringify({
-      data: events.map((e) => EventOutput.from(e)),
-      meta: pageMeta(query.page, query.limit, total),
-    });
+    const body = Buffer.from(
+      JSON.stringify({
+        data: events.map((e) => EventOutput.from(e)),
+        meta: pageMeta(query.page, query.limit, total),
+      }),
+    );
     if (cached.status === 'miss') await this.listingCache.write(key, cached.generation, body);
     return body;
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { describeDatabaseError } from '../../common/errors/error-mapper.js';
 import { pageWindow } from '../../common/http/pagination.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
@@ -65,12 +66,46 @@ export class OrdersRepository {
                                     ${quantities}::int[], ${request.holdSeconds}::int) AS outcome`;
       return rows[0].outcome;
     };
-    if (!alsoInTransaction) return run(this.prisma);
-    return this.prisma.$transaction(async (tx) => {
-      const outcome = await run(tx);
-      await alsoInTransaction(tx, outcome);
-      return outcome;
+    try {
+      if (!alsoInTransaction)
+        return await this.holdOnPool(
+          request.orderId,
+          request.userId,
+          ids,
+          quantities,
+          request.holdSeconds,
+        );
+      return await this.prisma.$transaction(async (tx) => {
+        const outcome = await run(tx);
+        await alsoInTransaction(tx, outcome);
+        return outcome;
+      });
+    } catch (error) {
+      const lost = lostRace(error);
+      if (lost) return lost;
+      throw error;
+    }
+  }
+
+  /**
+   * The hold without an Idempotency-Key, the flash-sale path. It goes to Prisma's own connection
+   * pool (the same connections and limits) but not through the client: the flash-sale benchmark
+   * profiled Prisma's per-query work at about 9% of the API's CPU on this path. A named statement
+   * is also parsed and planned once per connection instead of on every call.
+   */
+  private async holdOnPool(
+    orderId: string,
+    userId: string,
+    ids: string[],
+    quantities: number[],
+    holdSeconds: number,
+  ): Promise<HoldOutcome> {
+    const result = await this.prisma.pool.query<{ outcome: HoldOutcome }>({
+      name: 'eventflow_hold_order',
+      text: 'SELECT eventflow_hold_order($1::uuid, $2::uuid, $3::uuid[], $4::int[], $5::int) AS outcome',
+      values: [orderId, userId, ids, quantities, holdSeconds],
     });
+    return result.rows[0].outcome;
   }
 
   findById(id: string): Promise<OrderRecord | null> {
@@ -178,4 +213,18 @@ export class OrdersRepository {
          AND coalesce(cancelled_at, expired_at, paid_at, created_at) < now() - make_interval(secs => ${olderThanSeconds}::int)
        LIMIT ${limit}::int`;
   }
+}
+
+/**
+ * The hold function raises when it loses the race for the last tickets after its optimistic check
+ * (the raise rolls its inserts back): "eventflow:<outcome>:<id>:<available>" in the message.
+ */
+function lostRace(error: unknown): HoldOutcome | undefined {
+  const match = /eventflow:(SOLD_OUT|EVENT_CANCELLED):([0-9a-f-]{36}):(\d+)/.exec(
+    describeDatabaseError(error).message,
+  );
+  if (!match) return undefined;
+  return match[1] === 'SOLD_OUT'
+    ? { outcome: 'SOLD_OUT', ticketTypeId: match[2], available: Number(match[3]) }
+    : { outcome: 'EVENT_CANCELLED' };
 }

@@ -32,9 +32,10 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 60_000,
     },
   ],
+  // Jest reads the timeout from the top level only, not from a project.
+  testTimeout: 60_000,
   coverageDirectory: 'coverage',
   collectCoverageFrom: ['src/**/*.ts', '!src/generated/**', '!src/main.ts'],
 };

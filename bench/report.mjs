@@ -56,7 +56,7 @@ export function renderReport(results) {
     ]),
     row([
       '1 flash sale',
-      'for context: holds/s, API vs its own hold function `eventflow_hold_order` over `pg` (no HTTP)',
+      'for context: holds/s, API vs its one-buyer hold function `eventflow_hold_order` over `pg` (no HTTP, no batching; the API batches)',
       int(api.holdsPerSecond),
       int(flash.fn.holdsPerSecond),
       versusFn.toFixed(2),

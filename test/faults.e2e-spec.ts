@@ -184,8 +184,11 @@ describe('PostgreSQL faults (e2e)', () => {
       // Hold the ticket type's row lock: holds queue on it, each keeping a pooled connection.
       await blocker.query('BEGIN');
       await blocker.query('SELECT 1 FROM ticket_types WHERE id = $1 FOR UPDATE', [typeId]);
-      const pending = buyers.map((buyer) =>
-        Promise.resolve(placeOrder(api, buyer, [{ ticketTypeId: typeId, quantity: 1 }])),
+      // With Idempotency-Keys each hold runs on its own connection (no batching): they fill the pool.
+      const pending = buyers.map((buyer, index) =>
+        Promise.resolve(
+          placeOrder(api, buyer, [{ ticketTypeId: typeId, quantity: 1 }], `saturate-${index}`),
+        ),
       );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const waiting = await answered(api.http.get(`/api/events/${event.id}`));

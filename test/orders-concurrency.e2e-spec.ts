@@ -46,36 +46,45 @@ describe('No oversell under concurrency (e2e, real PostgreSQL)', () => {
     await expectStockInvariant(db);
   });
 
-  it('a hold that passed the availability check but loses the last ticket to a commit is refused whole', async () => {
-    const event = await createEvent(a, organizer, {
-      ticketTypes: [{ name: 'Last', priceCents: 100, capacity: 1 }],
-    });
-    const typeId = event.ticketTypes[0].id;
-    const [buyer, other] = await createUsers(a, db, 2);
-    // Another buyer's hold takes the last ticket and keeps its row lock while ours runs: our
-    // snapshot still sees one available, so our hold inserts its order, then waits on the row.
-    const rival = await db.sql.connect();
-    try {
-      await rival.query('BEGIN');
-      await rival.query(
-        'SELECT eventflow_hold_order(gen_random_uuid(), $1, ARRAY[$2::uuid], ARRAY[1], 900)',
-        [other.id, typeId],
-      );
-      const pending = Promise.resolve(
-        placeOrder(a, buyer, [{ ticketTypeId: typeId, quantity: 1 }]),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await rival.query('COMMIT');
-      const res = await pending;
-      expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ code: 'sold-out', ticketTypeId: typeId, available: 0 });
-    } finally {
-      rival.release();
-    }
-    const orders = await db.sql.query('SELECT user_id FROM orders WHERE event_id = $1', [event.id]);
-    expect(orders.rows).toEqual([{ user_id: other.id }]);
-    await expectStockInvariant(db);
-  });
+  it.each([
+    ['the batched path', undefined],
+    ['the single path (an Idempotency-Key)', 'lost-race-key'],
+  ])(
+    'a hold on %s that waited on the row while another took the last ticket is refused whole',
+    async (_path, key) => {
+      const event = await createEvent(a, organizer, {
+        ticketTypes: [{ name: 'Last', priceCents: 100, capacity: 1 }],
+      });
+      const typeId = event.ticketTypes[0].id;
+      const [buyer, other] = await createUsers(a, db, 2);
+      // Another buyer's hold takes the last ticket and keeps its row lock while ours runs: the
+      // single path's snapshot still sees one available, so it inserts its order, then waits on
+      // the row and rolls back; the batched path waits for the row lock, then finds none left.
+      const rival = await db.sql.connect();
+      try {
+        await rival.query('BEGIN');
+        await rival.query(
+          'SELECT eventflow_hold_order(gen_random_uuid(), $1, ARRAY[$2::uuid], ARRAY[1], 900)',
+          [other.id, typeId],
+        );
+        const pending = Promise.resolve(
+          placeOrder(a, buyer, [{ ticketTypeId: typeId, quantity: 1 }], key),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await rival.query('COMMIT');
+        const res = await pending;
+        expect(res.status).toBe(409);
+        expect(res.body).toMatchObject({ code: 'sold-out', ticketTypeId: typeId, available: 0 });
+      } finally {
+        rival.release();
+      }
+      const orders = await db.sql.query('SELECT user_id FROM orders WHERE event_id = $1', [
+        event.id,
+      ]);
+      expect(orders.rows).toEqual([{ user_id: other.id }]);
+      await expectStockInvariant(db);
+    },
+  );
 
   async function storm(instances: TestApp[], capacity: number, buyers: number) {
     const event = await createEvent(a, organizer, {

@@ -5,6 +5,7 @@ import { EventCancellationController } from './event-cancellation.controller.js'
 import { EventCancellationService } from './event-cancellation.service.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { HoldBatcher } from './hold-batcher.js';
 import { OrderSweeper } from './order-sweeper.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersRepository } from './orders.repository.js';
@@ -20,6 +21,7 @@ import { OrdersService } from './orders.service.js';
     IdempotencyRepository,
     EventCancellationService,
     OrderSweeper,
+    HoldBatcher,
   ],
 })
 export class OrdersModule {}

@@ -41,6 +41,14 @@ export interface HoldRequest {
   holdSeconds: number;
 }
 
+/** One buyer's single-item hold, as the batch path takes it. */
+export interface BatchedHold {
+  orderId: string;
+  userId: string;
+  ticketTypeId: string;
+  quantity: number;
+}
+
 /** Work to do in the same transaction as a write, after it succeeded (an idempotency answer). */
 export type InTransaction<T> = (tx: Prisma.TransactionClient, result: T) => Promise<void>;
 
@@ -106,6 +114,31 @@ export class OrdersRepository {
       values: [orderId, userId, ids, quantities, holdSeconds],
     });
     return result.rows[0].outcome;
+  }
+
+  /**
+   * Holds of many buyers of one ticket type in one call (eventflow_hold_batch; see HoldBatcher).
+   * One outcome per hold, in the order given; "SINGLE" means: use hold() for these instead.
+   */
+  async holdBatch(
+    ticketTypeId: string,
+    holds: BatchedHold[],
+    holdSeconds: number,
+  ): Promise<(HoldOutcome | { outcome: 'SINGLE' })[]> {
+    const result = await this.prisma.pool.query<{
+      outcomes: (HoldOutcome | { outcome: 'SINGLE' })[];
+    }>({
+      name: 'eventflow_hold_batch',
+      text: 'SELECT eventflow_hold_batch($1::uuid[], $2::uuid[], $3::uuid, $4::int[], $5::int) AS outcomes',
+      values: [
+        holds.map((h) => h.orderId),
+        holds.map((h) => h.userId),
+        ticketTypeId,
+        holds.map((h) => h.quantity),
+        holdSeconds,
+      ],
+    });
+    return result.rows[0].outcomes;
   }
 
   findById(id: string): Promise<OrderRecord | null> {

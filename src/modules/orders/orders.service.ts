@@ -19,6 +19,7 @@ import type { HoldOutcome, OrderRecord } from './order.records.js';
 
 type HeldOrder = Extract<HoldOutcome, { outcome: 'HELD' }>['order'];
 import { holdRefusal, OrdersErrors } from './orders.errors.js';
+import { HoldBatcher } from './hold-batcher.js';
 import { OrdersRepository } from './orders.repository.js';
 
 @Injectable()
@@ -32,6 +33,7 @@ export class OrdersService {
     private readonly idempotencyKeys: IdempotencyRepository,
     @Inject(PAYMENT_PROVIDER) private readonly payments: PaymentProvider,
     private readonly metrics: MetricsService,
+    private readonly batcher: HoldBatcher,
   ) {}
 
   /**
@@ -45,28 +47,12 @@ export class OrdersService {
   ): Promise<OrderOutput> {
     const ids = input.items.map((item) => item.ticketTypeId.toLowerCase());
     if (new Set(ids).size !== ids.length) throw OrdersErrors.duplicateItems();
+    const items = input.items.map((item, index) => ({
+      ticketTypeId: ids[index],
+      quantity: item.quantity,
+    }));
     return this.idempotently(caller, idempotent, async () => {
-      const outcome = await this.orders.hold(
-        {
-          orderId: randomUUID(),
-          userId: caller.id,
-          items: input.items.map((item, index) => ({
-            ticketTypeId: ids[index],
-            quantity: item.quantity,
-          })),
-          holdSeconds: this.config.orderHoldSeconds,
-        },
-        idempotent &&
-          (async (tx, held) => {
-            if (held.outcome === 'HELD') {
-              await this.idempotencyKeys.completeIn(tx, caller.id, idempotent.key, {
-                kind: 'ok',
-                status: 201,
-                body: heldOrderOutput(held.order),
-              });
-            }
-          }),
-      );
+      const outcome = await this.holdStock(caller, items, idempotent);
       this.metrics.countOrders(
         outcome.outcome === 'HELD'
           ? 'held'
@@ -77,6 +63,36 @@ export class OrdersService {
       if (outcome.outcome !== 'HELD') throw holdRefusal(outcome);
       return heldOrderOutput(outcome.order);
     });
+  }
+
+  /**
+   * The flash-sale shape (one ticket type, no Idempotency-Key) goes through the batcher; the rest,
+   * and ticket types with maxPerBuyer, through the single hold, whose answer can commit with an
+   * idempotency key in one transaction.
+   */
+  private async holdStock(
+    caller: AuthUser,
+    items: { ticketTypeId: string; quantity: number }[],
+    idempotent: IdempotentRequest | undefined,
+  ): Promise<HoldOutcome> {
+    const orderId = randomUUID();
+    if (!idempotent && items.length === 1) {
+      const batched = await this.batcher.hold({ orderId, userId: caller.id, ...items[0] });
+      if (batched.outcome !== 'SINGLE') return batched;
+    }
+    return this.orders.hold(
+      { orderId, userId: caller.id, items, holdSeconds: this.config.orderHoldSeconds },
+      idempotent &&
+        (async (tx, held) => {
+          if (held.outcome === 'HELD') {
+            await this.idempotencyKeys.completeIn(tx, caller.id, idempotent.key, {
+              kind: 'ok',
+              status: 201,
+              body: heldOrderOutput(held.order),
+            });
+          }
+        }),
+    );
   }
 
   /**

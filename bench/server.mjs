@@ -4,24 +4,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const OUTPUT_LINES_KEPT = 200;
 const live = new Set();
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../scripts/lib/scratch.mjs';
 
 /** One HTTP request on a fresh connection: `{status, headers, body}` (body as a Buffer). */
 export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 10_000 } = {}) {

@@ -9,13 +9,17 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import newman from 'newman';
-import pg from 'pg';
+import {
+  createDatabase,
+  databaseUrl,
+  deleteRedisKeys,
+  dropDatabase,
+  freePort,
+} from '../lib/scratch.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -40,34 +44,6 @@ const state = {
 
 function log(line) {
   console.error(`[postman] ${line}`);
-}
-
-function databaseUrl(name) {
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function withAdminClient(work) {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Status code of GET `url`, or undefined when nothing answers. */
@@ -178,48 +154,17 @@ async function stopServer() {
   }
 }
 
-/** Drops the database once the server's sessions are gone; FORCE only as the last resort. */
-async function dropDatabase() {
-  const name = state.databaseName;
-  if (!name) return;
-  await withAdminClient(async (client) => {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name}`);
-        state.databaseName = undefined;
-        return;
-      } catch (error) {
-        if (error.code !== '55006') throw error; // 55006: still in use by other sessions
-        await sleep(100);
-      }
-    }
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    state.databaseName = undefined;
-  });
+async function dropOwnDatabase() {
+  if (!state.databaseName) return;
+  await dropDatabase(POSTGRES_URL, state.databaseName);
+  state.databaseName = undefined;
 }
 
 /** Deletes the Redis keys the server wrote under its own prefix (cache generations, counters). */
-async function deleteRedisKeys() {
-  const prefix = state.redisPrefix;
-  if (!prefix) return;
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    state.redisPrefix = undefined;
-  } finally {
-    redis.disconnect();
-  }
+async function deleteOwnRedisKeys() {
+  if (!state.redisPrefix) return;
+  await deleteRedisKeys(REDIS_URL, state.redisPrefix);
+  state.redisPrefix = undefined;
 }
 
 /** Takes down whatever exists; returns false when something could not be cleaned up. */
@@ -227,8 +172,8 @@ async function cleanUp() {
   let clean = true;
   for (const [what, step] of [
     ['stop the server', stopServer],
-    ['drop the database', dropDatabase],
-    ['delete the Redis keys', deleteRedisKeys],
+    ['drop the database', dropOwnDatabase],
+    ['delete the Redis keys', deleteOwnRedisKeys],
   ]) {
     try {
       await step();
@@ -253,14 +198,14 @@ async function main() {
 
   const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const name = `eventflow_postman_${suffix}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
+  await createDatabase(POSTGRES_URL, name);
   state.databaseName = name;
   state.redisPrefix = `eventflow-postman:${suffix}:`;
 
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   log(`database ${name}, Redis prefix ${state.redisPrefix}, server on ${origin}`);
-  const child = startServer(port, databaseUrl(name), state.redisPrefix);
+  const child = startServer(port, databaseUrl(POSTGRES_URL, name), state.redisPrefix);
   const startedAt = Date.now();
   await waitForHealth(child, `${origin}/api/health`);
   log(`the server is up (${Date.now() - startedAt} ms); running the collection`);

@@ -8,6 +8,8 @@ import { databaseUrl, TEST_POSTGRES_URL } from './environment.ts';
 
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'prisma', 'migrations');
 
+const TEMPLATE_STAMP = 'eventflow test template, last used at ';
+
 /** Named after the migrations it holds, so a changed migration builds a new template. */
 export function templateDatabaseName(): string {
   const hash = createHash('sha256');
@@ -55,14 +57,22 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-/** Databases left by an interrupted run (test files drop their own when they finish). */
+/**
+ * Databases left behind: test databases of an interrupted run (test files drop their own when they
+ * finish), and templates of other migration sets no run has used for a day. A template in use by a
+ * run of another checkout (recently stamped) is never touched.
+ */
 async function dropStaleTestDatabases(admin: pg.Client, currentTemplate: string): Promise<void> {
-  const templates = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'eventflow\\_template\\_%' AND datname <> $1",
+  await admin.query(`COMMENT ON DATABASE ${currentTemplate} IS '${TEMPLATE_STAMP}${Date.now()}'`);
+  const templates = await admin.query<{ datname: string; stamp: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS stamp FROM pg_database
+      WHERE datname LIKE 'eventflow\\_template\\_%' AND datname <> $1`,
     [currentTemplate],
   );
-  for (const { datname } of templates.rows) {
-    // Without FORCE: a template another checkout is copying right now stays.
+  const aDayAgo = Date.now() - 86_400_000;
+  for (const { datname, stamp } of templates.rows) {
+    const lastUsed = Number(stamp?.replace(TEMPLATE_STAMP, '') ?? 0);
+    if (lastUsed > aDayAgo) continue;
     await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch((error: Error) => {
       console.warn(`Kept old template ${datname}: ${error.message}`);
     });

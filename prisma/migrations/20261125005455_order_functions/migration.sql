@@ -28,8 +28,12 @@ $$;
 
 -- Holds stock for every item of an order at once, all or nothing, and inserts the PENDING order.
 -- Every rule of a purchase is checked here, inside the transaction that takes the stock, so none
--- can change between the check and the hold. Returns {"outcome": ...}: HELD with the order, or the
--- reason for a refusal (nothing is held then).
+-- can change between the check and the hold. The hot ticket_types row is locked for as short a time
+-- as possible: everything that does not need the stock (rules, the optimistic availability check,
+-- the order and item inserts) happens first; the conditional decrement comes last, then the
+-- commit. A decrement that loses a race raises, which rolls the whole call back, inserts included;
+-- the application reads the reason from the message ("eventflow:<reason>:<ticket type>:<available>").
+-- Returns {"outcome": ...}: HELD with the order, or the reason for a refusal (nothing is held).
 CREATE FUNCTION eventflow_hold_order(
     p_order_id uuid,
     p_user_id uuid,
@@ -40,21 +44,19 @@ CREATE FUNCTION eventflow_hold_order(
 LANGUAGE plpgsql AS $$
 DECLARE
     item record;
-    taken record;
     v_event_id uuid;
     v_currency char(3);
     v_held int;
     v_available int;
     v_total bigint := 0;
-    v_taken_ids uuid[] := '{}';
-    v_taken_quantities int[] := '{}';
     v_items jsonb := '[]';
     v_order record;
 BEGIN
-    -- 1. The rules that do not depend on stock.
+    -- 1. The rules, read without locks, and whether the stock is there at all.
     FOR item IN
-        SELECT r.id, r.quantity, t.id AS found, t.max_per_order, t.sales_start_at, t.sales_end_at,
-               e.id AS event_id, e.published, e.cancelled_at, e.starts_at, e.currency
+        SELECT r.id, r.quantity, t.id AS found, t.name, t.price_cents, t.available, t.max_per_order,
+               t.sales_start_at, t.sales_end_at, e.id AS event_id, e.published, e.cancelled_at,
+               e.starts_at, e.currency
           FROM unnest(p_ticket_type_ids, p_quantities) AS r(id, quantity)
           LEFT JOIN ticket_types t ON t.id = r.id
           LEFT JOIN events e ON e.id = t.event_id
@@ -84,7 +86,18 @@ BEGIN
         IF item.quantity > item.max_per_order THEN
             RETURN jsonb_build_object('outcome', 'OVER_MAX_PER_ORDER', 'ticketTypeId', item.id, 'maxPerOrder', item.max_per_order);
         END IF;
+        -- Sold out as far as this snapshot knows: refuse without writing anything. (A sold-out
+        -- storm ends here, cheaply; the decrement below stays the one that decides.)
+        IF item.available < item.quantity THEN
+            RETURN jsonb_build_object('outcome', 'SOLD_OUT', 'ticketTypeId', item.id, 'available', item.available);
+        END IF;
+        v_total := v_total + item.quantity::bigint * item.price_cents;
+        v_items := v_items || jsonb_build_object('ticketTypeId', item.id, 'name', item.name,
+                                                 'quantity', item.quantity, 'unitPriceCents', item.price_cents);
     END LOOP;
+    IF v_total > 2147483647 THEN
+        RETURN jsonb_build_object('outcome', 'TOTAL_TOO_LARGE');
+    END IF;
 
     -- 2. maxPerBuyer: one account's holds of one type are serialised by an advisory lock, so many
     --    simultaneous requests from it cannot all pass the check; each statement below reads a
@@ -107,44 +120,32 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- 3. The hold: a conditional decrement per ticket type, in id order. The first short type
-    --    undoes what was taken (its row locks are still ours) and refuses the whole order.
+    -- 3. The order and its items, before any stock row is locked.
+    INSERT INTO orders (id, user_id, event_id, status, total_cents, currency, expires_at)
+    VALUES (p_order_id, p_user_id, v_event_id, 'PENDING', v_total, v_currency, now() + make_interval(secs => p_hold_seconds))
+    RETURNING id, event_id, total_cents, currency, expires_at, created_at INTO v_order;
+    INSERT INTO order_items (order_id, ticket_type_id, name, quantity, unit_price_cents)
+    SELECT p_order_id, (i ->> 'ticketTypeId')::uuid, i ->> 'name', (i ->> 'quantity')::int, (i ->> 'unitPriceCents')::int
+      FROM jsonb_array_elements(v_items) AS i;
+
+    -- 4. The hold: a conditional decrement per ticket type, in id order (no deadlocks between
+    --    multi-item orders). Losing the race raises: the whole call, inserts included, rolls back.
     FOR item IN
         SELECT r.id, r.quantity FROM unnest(p_ticket_type_ids, p_quantities) AS r(id, quantity) ORDER BY r.id
     LOOP
         UPDATE ticket_types SET available = available - item.quantity
-         WHERE id = item.id AND available >= item.quantity
-        RETURNING id, name, price_cents INTO taken;
+         WHERE id = item.id AND available >= item.quantity;
         IF NOT FOUND THEN
-            UPDATE ticket_types t SET available = t.available + d.quantity
-              FROM unnest(v_taken_ids, v_taken_quantities) AS d(id, quantity)
-             WHERE t.id = d.id;
             SELECT available INTO v_available FROM ticket_types WHERE id = item.id;
-            RETURN jsonb_build_object('outcome', 'SOLD_OUT', 'ticketTypeId', item.id, 'available', v_available);
+            RAISE EXCEPTION 'eventflow:SOLD_OUT:%:%', item.id, v_available;
         END IF;
-        v_taken_ids := v_taken_ids || item.id;
-        v_taken_quantities := v_taken_quantities || item.quantity;
-        v_total := v_total + item.quantity::bigint * taken.price_cents;
-        v_items := v_items || jsonb_build_object('ticketTypeId', taken.id, 'name', taken.name,
-                                                 'quantity', item.quantity, 'unitPriceCents', taken.price_cents);
     END LOOP;
 
-    -- 4. An event cancelled while we waited for the locks: the cancellation locks these same rows
+    -- 5. An event cancelled while we waited for the locks: the cancellation locks these same rows
     --    before it collects pending orders, so either it sees this order or this check sees it.
-    IF v_total > 2147483647 OR EXISTS (SELECT 1 FROM events WHERE id = v_event_id AND cancelled_at IS NOT NULL) THEN
-        UPDATE ticket_types t SET available = t.available + d.quantity
-          FROM unnest(v_taken_ids, v_taken_quantities) AS d(id, quantity)
-         WHERE t.id = d.id;
-        RETURN jsonb_build_object('outcome', CASE WHEN v_total > 2147483647 THEN 'TOTAL_TOO_LARGE' ELSE 'EVENT_CANCELLED' END);
+    IF EXISTS (SELECT 1 FROM events WHERE id = v_event_id AND cancelled_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'eventflow:EVENT_CANCELLED:%:0', v_event_id;
     END IF;
-
-    INSERT INTO orders (id, user_id, event_id, status, total_cents, currency, expires_at)
-    VALUES (p_order_id, p_user_id, v_event_id, 'PENDING', v_total, v_currency, now() + make_interval(secs => p_hold_seconds))
-    RETURNING id, event_id, total_cents, currency, expires_at, created_at INTO v_order;
-
-    INSERT INTO order_items (order_id, ticket_type_id, name, quantity, unit_price_cents)
-    SELECT p_order_id, (i ->> 'ticketTypeId')::uuid, i ->> 'name', (i ->> 'quantity')::int, (i ->> 'unitPriceCents')::int
-      FROM jsonb_array_elements(v_items) AS i;
 
     RETURN jsonb_build_object('outcome', 'HELD', 'order', jsonb_build_object(
         'id', v_order.id, 'eventId', v_order.event_id, 'totalCents', v_order.total_cents, 'currency', v_order.currency,

@@ -33,7 +33,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // Long path parameters reach validation and get a 400 naming the field (Fastify's default
     // cut-off of 100 characters would answer 414 before any rule could say what is wrong).
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     // The client address: the socket's, or the one TRUST_PROXY_HOPS proxies back in
     // X-Forwarded-For. Never whatever a client writes there itself.
     trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,

@@ -15,12 +15,12 @@ import { OrderOutput } from './dto/order.output.js';
 import { replay, type IdempotentRequest } from './idempotency/idempotency.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { HoldBatcher } from './hold-batcher.js';
 import type { HoldOutcome, OrderRecord } from './order.records.js';
+import { holdRefusal, OrdersErrors } from './orders.errors.js';
+import { OrdersRepository } from './orders.repository.js';
 
 type HeldOrder = Extract<HoldOutcome, { outcome: 'HELD' }>['order'];
-import { holdRefusal, OrdersErrors } from './orders.errors.js';
-import { HoldBatcher } from './hold-batcher.js';
-import { OrdersRepository } from './orders.repository.js';
 
 @Injectable()
 export class OrdersService {
@@ -37,8 +37,9 @@ export class OrdersService {
   ) {}
 
   /**
-   * Holds stock for every item at once, all or nothing (eventflow_hold_order checks every rule in
-   * the transaction that takes the stock). With an Idempotency-Key, the answer commits with the order.
+   * Holds stock for every item at once, all or nothing: every rule is checked in the transaction
+   * that takes the stock (eventflow_hold_order, or eventflow_hold_batch for the flash-sale shape).
+   * With an Idempotency-Key, the answer commits with the order.
    */
   async create(
     caller: AuthUser,

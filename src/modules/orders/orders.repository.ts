@@ -61,19 +61,16 @@ export type InTransaction<T> = (tx: Prisma.TransactionClient, result: T) => Prom
 export class OrdersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The purchase hot path: one statement, unless an idempotency answer must commit with the order. */
+  /**
+   * One order's hold (eventflow_hold_order): a single statement, or, when an idempotency answer
+   * must commit with the order, that statement and the answer in one transaction.
+   */
   async hold(
     request: HoldRequest,
     alsoInTransaction?: InTransaction<HoldOutcome>,
   ): Promise<HoldOutcome> {
     const ids = request.items.map((item) => item.ticketTypeId);
     const quantities = request.items.map((item) => item.quantity);
-    const run = async (client: Prisma.TransactionClient | PrismaService) => {
-      const rows = await client.$queryRaw<{ outcome: HoldOutcome }[]>`
-        SELECT eventflow_hold_order(${request.orderId}::uuid, ${request.userId}::uuid, ${ids}::uuid[],
-                                    ${quantities}::int[], ${request.holdSeconds}::int) AS outcome`;
-      return rows[0].outcome;
-    };
     try {
       if (!alsoInTransaction)
         return await this.holdOnPool(
@@ -84,7 +81,10 @@ export class OrdersRepository {
           request.holdSeconds,
         );
       return await this.prisma.$transaction(async (tx) => {
-        const outcome = await run(tx);
+        const rows = await tx.$queryRaw<{ outcome: HoldOutcome }[]>`
+          SELECT eventflow_hold_order(${request.orderId}::uuid, ${request.userId}::uuid, ${ids}::uuid[],
+                                      ${quantities}::int[], ${request.holdSeconds}::int) AS outcome`;
+        const outcome = rows[0].outcome;
         await alsoInTransaction(tx, outcome);
         return outcome;
       });
@@ -96,10 +96,11 @@ export class OrdersRepository {
   }
 
   /**
-   * The hold without an Idempotency-Key, the flash-sale path. It goes to Prisma's own connection
-   * pool (the same connections and limits) but not through the client: the flash-sale benchmark
-   * profiled Prisma's per-query work at about 9% of the API's CPU on this path. A named statement
-   * is also parsed and planned once per connection instead of on every call.
+   * The hold without an Idempotency-Key (multi-item orders, and ticket types with maxPerBuyer,
+   * which are not batched). It goes to Prisma's own connection pool (the same connections and
+   * limits) but not through the client: the flash-sale benchmark profiled Prisma's per-query work
+   * at about 9% of the API's CPU on this path. A named statement is also parsed and planned once
+   * per connection instead of on every call.
    */
   private async holdOnPool(
     orderId: string,

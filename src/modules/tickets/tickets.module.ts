@@ -6,6 +6,5 @@ import { TicketsService } from './tickets.service.js';
 @Module({
   controllers: [TicketsController],
   providers: [TicketsService, TicketsRepository],
-  exports: [TicketsRepository],
 })
 export class TicketsModule {}

@@ -56,6 +56,24 @@ describe('Rate limiting (e2e, real Redis)', () => {
     expectTooMany(await b.http.get('/api/events/00000000-0000-4000-8000-000000000000'));
   });
 
+  it('40 simultaneous requests over two instances, limit 15: exactly 15 pass, each with its own count', async () => {
+    // Requests arriving together are counted in one script call per round trip; the count must
+    // stay exact and ordered, as if each had been counted alone.
+    const prefix = `eventflow-test:rl-burst-${Date.now()}:`;
+    const a = await start({ THROTTLE_LIMIT: '15' }, prefix);
+    const b = await start({ THROTTLE_LIMIT: '15' }, prefix);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        Promise.resolve((i % 2 ? a : b).http.get('/api/events')),
+      ),
+    );
+    const passed = answers.filter((res) => res.status === 200);
+    expect(passed).toHaveLength(15);
+    for (const res of answers.filter((r) => r.status !== 200)) expectTooMany(res);
+    const remaining = passed.map((res) => Number(res.headers['x-ratelimit-remaining']));
+    expect(remaining.sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+  });
+
   it('counts a client across routes, not per route, and leaves health checks alone', async () => {
     const api = await start({ THROTTLE_LIMIT: '3' });
     expect((await api.http.get('/api/events')).status).toBe(200);

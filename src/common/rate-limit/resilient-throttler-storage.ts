@@ -1,44 +1,68 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import { RoundTripBatcher } from '../batching/round-trip-batcher.js';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /**
  * One fixed window per key, atomically in Redis: the count, its expiry and the block decided in
  * one script, so two instances counting the same client can never both let the (limit+1)th through.
- * Returns [hits, window ms left, blocked (0|1), block ms left].
+ * The script counts a whole batch of requests in order (KEYS: hits and block key of each; ARGV:
+ * window ms, limit and block ms of each), exactly as one call per request would, and returns
+ * [hits, window ms left, blocked (0|1), block ms left] for each.
  */
 const INCREMENT_SCRIPT = `
-local blockLeft = redis.call('PTTL', KEYS[2])
-if blockLeft > 0 then
-  return {tonumber(redis.call('GET', KEYS[1]) or '0'), math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockLeft}
+local results = {}
+for i = 1, #KEYS / 2 do
+  local hitsKey, blockKey = KEYS[2 * i - 1], KEYS[2 * i]
+  local windowMs, limit, blockMs = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), ARGV[3 * i]
+  local hits, windowLeft, blocked, blockLeft
+  blockLeft = redis.call('PTTL', blockKey)
+  if blockLeft > 0 then
+    hits = tonumber(redis.call('GET', hitsKey) or '0')
+    windowLeft = math.max(redis.call('PTTL', hitsKey), 0)
+    blocked = 1
+  else
+    hits = redis.call('INCR', hitsKey)
+    windowLeft = redis.call('PTTL', hitsKey)
+    if windowLeft < 0 then
+      redis.call('PEXPIRE', hitsKey, windowMs)
+      windowLeft = tonumber(windowMs)
+    end
+    if hits > limit then
+      redis.call('SET', blockKey, '1', 'PX', blockMs)
+      blocked, blockLeft = 1, tonumber(blockMs)
+    else
+      blocked, blockLeft = 0, 0
+    end
+  end
+  local n = #results
+  results[n + 1], results[n + 2], results[n + 3], results[n + 4] = hits, windowLeft, blocked, blockLeft
 end
-local hits = redis.call('INCR', KEYS[1])
-local windowLeft = redis.call('PTTL', KEYS[1])
-if windowLeft < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  windowLeft = tonumber(ARGV[1])
-end
-if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  return {hits, windowLeft, 1, tonumber(ARGV[3])}
-end
-return {hits, windowLeft, 0, 0}
+return results
 `;
 
+/** Requests counted in one script call at most: keeps each call short inside Redis. */
+const MAX_BATCH = 128;
+
+interface Count {
+  base: string;
+  windowMs: number;
+  limit: number;
+  blockMs: number;
+}
+
 interface RateLimitCommands {
-  eventflowRateLimit(
-    hitsKey: string,
-    blockKey: string,
-    windowMs: string,
-    limit: string,
-    blockMs: string,
-  ): Promise<[number, number, number, number]>;
+  /** Variadic keys: the first argument is their number. */
+  eventflowRateLimit(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
 }
 
 /**
  * Rate-limit counters shared by every instance through Redis, and in process memory without it.
+ *
+ * The counts of all requests that arrive while one call is out go to Redis together in the next
+ * call: under load a client costs Redis a few script calls per round trip, not one per request.
  *
  * When Redis stops answering, each instance counts in its own memory until Redis is back: general
  * routes keep serving, and sign-in stays limited (at most the limit times the number of
@@ -48,6 +72,10 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
   private readonly memory = new ThrottlerStorageService();
   private readonly redis: (Redis & RateLimitCommands) | undefined;
+  private readonly batcher = new RoundTripBatcher<Count, ThrottlerStorageRecord>(
+    (_key, counts) => this.countInRedis(counts),
+    MAX_BATCH,
+  );
   private outage = false;
 
   constructor(
@@ -55,7 +83,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     private readonly keyPrefix: string,
   ) {
     if (redis) {
-      redis.defineCommand('eventflowRateLimit', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+      redis.defineCommand('eventflowRateLimit', { lua: INCREMENT_SCRIPT });
       this.redis = redis as Redis & RateLimitCommands;
     }
   }
@@ -71,25 +99,34 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     if (this.redis) {
       try {
         const base = `${this.keyPrefix}rate:${throttlerName}:${key}`;
-        const [hits, windowLeft, blocked, blockLeft] = await this.redis.eventflowRateLimit(
-          `${base}:hits`,
-          `${base}:blocked`,
-          String(ttl),
-          String(limit),
-          String(blockDuration),
-        );
+        const record = await this.batcher.submit('', {
+          base,
+          windowMs: ttl,
+          limit,
+          blockMs: blockDuration,
+        });
         this.recovered();
-        return {
-          totalHits: hits,
-          timeToExpire: Math.ceil(windowLeft / 1000),
-          isBlocked: blocked === 1,
-          timeToBlockExpire: Math.ceil(blockLeft / 1000),
-        };
+        return record;
       } catch (error) {
         this.unavailable(error);
       }
     }
     return this.memory.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  private async countInRedis(counts: Count[]): Promise<ThrottlerStorageRecord[]> {
+    const keys = counts.flatMap((count) => [`${count.base}:hits`, `${count.base}:blocked`]);
+    const args = counts.flatMap((count) => [count.windowMs, count.limit, count.blockMs]);
+    const flat = await this.redis!.eventflowRateLimit(keys.length, ...keys, ...args);
+    return counts.map((_count, index) => {
+      const [hits, windowLeft, blocked, blockLeft] = flat.slice(4 * index, 4 * index + 4);
+      return {
+        totalHits: hits,
+        timeToExpire: Math.ceil(windowLeft / 1000),
+        isBlocked: blocked === 1,
+        timeToBlockExpire: Math.ceil(blockLeft / 1000),
+      };
+    });
   }
 
   onApplicationShutdown(): void {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RoundTripBatcher } from '../../common/batching/round-trip-batcher.js';
 import type { CacheRead, GenerationalCache } from './generational-cache.js';
 
 /** The generation outlives any entry by far; it is re-seeded from the clock if Redis lost it. */
@@ -8,23 +9,36 @@ const GENERATION_TTL_SECONDS = 7 * 86_400;
 const NEAR_ENTRIES = 500;
 
 /**
- * One round trip per read: the script reads the generation and, unless this instance already holds
- * the entry of that generation in memory (ARGV[5]), the entry and how long it has left. A missing
- * generation (Redis restarted, or it expired) is seeded with the clock in milliseconds, which is
- * larger than any generation handed out before, so an old entry can never be read again.
+ * One round trip for a whole batch of reads: the script reads the generation and, for each key
+ * whose entry of that generation this instance does not already hold in memory, the entry and how
+ * long it has left. ARGV: entry prefix, clock, generation TTL, then (key, known generation) pairs;
+ * the answer is the generation, then (entry or nil, ms left) per pair, nil and 0 when the
+ * generation is the known one. A missing generation (Redis restarted, or it expired) is seeded with
+ * the clock in milliseconds, which is larger than any generation handed out before, so an old entry
+ * can never be read again.
  */
 const READ_SCRIPT = `
 local generation = redis.call('GET', KEYS[1])
 if not generation then
-  redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[4])
+  redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3])
   generation = redis.call('GET', KEYS[1])
 end
-if generation == ARGV[5] then
-  return {generation}
+local answer = {generation}
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == generation then
+    answer[#answer + 1] = false
+    answer[#answer + 1] = 0
+  else
+    local entry = ARGV[1] .. generation .. ':' .. ARGV[i]
+    answer[#answer + 1] = redis.call('GET', entry)
+    answer[#answer + 1] = redis.call('PTTL', entry)
+  end
 end
-local entry = ARGV[1] .. generation .. ':' .. ARGV[2]
-return {generation, redis.call('GET', entry), redis.call('PTTL', entry)}
+return answer
 `;
+
+/** Reads answered by one script call at most. */
+const MAX_BATCH = 128;
 
 /** INCR, except that a missing generation is seeded from the clock (see READ_SCRIPT). */
 const BUMP_SCRIPT = `
@@ -38,16 +52,28 @@ return 1
 `;
 
 interface CacheCommands {
-  /** ioredis's Buffer variant of the defined command: the entry comes back as bytes. */
+  /** ioredis's Buffer variant of the defined command: entries come back as bytes. */
   eventflowCacheReadBuffer(
     generationKey: string,
     entryPrefix: string,
-    key: string,
     now: string,
     ttl: string,
-    knownGeneration: string,
-  ): Promise<[Buffer, (Buffer | null)?, number?]>;
+    ...keyThenKnownGeneration: string[]
+  ): Promise<[Buffer, ...(Buffer | number | null)[]]>;
   eventflowCacheBump(generationKey: string, now: string, ttl: string): Promise<number>;
+}
+
+/** What a read asks Redis: the key, and the generation of this instance's copy ('' for none). */
+interface NearRead {
+  key: string;
+  known: string;
+}
+
+interface RemoteRead {
+  generation: string;
+  /** The entry's bytes, unless the generation is the known one or there is no entry. */
+  value?: Buffer;
+  msLeft: number;
 }
 
 export class RedisGenerationalCache implements GenerationalCache {
@@ -59,6 +85,15 @@ export class RedisGenerationalCache implements GenerationalCache {
   private outageLogged = false;
 
   private readonly redis: Redis & CacheCommands;
+  /**
+   * Reads arriving while one is out go together in the next round trip, which starts after they
+   * arrived: each still sees every invalidation that finished before it, at one script call per
+   * round trip instead of one per request.
+   */
+  private readonly reads = new RoundTripBatcher<NearRead, RemoteRead>(
+    (_key, reads) => this.readFromRedis(reads),
+    MAX_BATCH,
+  );
   /**
    * Entries this instance already fetched, kept until their Redis copy expires: a hit then costs a
    * generation check (a few bytes) instead of the whole listing over the wire on every request.
@@ -90,24 +125,32 @@ export class RedisGenerationalCache implements GenerationalCache {
       const now = Date.now();
       const near = this.near.get(key);
       const known = near && near.expiresAt > now ? near.generation : '';
-      const [generationBytes, value, msLeft] = await this.redis.eventflowCacheReadBuffer(
-        this.generationKey,
-        this.entryPrefix,
-        key,
-        String(now),
-        String(GENERATION_TTL_SECONDS),
-        known,
-      );
+      const { generation, value, msLeft } = await this.reads.submit('', { key, known });
       this.recovered();
-      const generation = generationBytes.toString();
       if (near && generation === known) return { status: 'hit', value: near.value };
       if (!value) return { status: 'miss', generation };
-      this.keepNear(key, generation, value, now + (msLeft ?? 0));
+      this.keepNear(key, generation, value, Date.now() + msLeft);
       return { status: 'hit', value };
     } catch (error) {
       this.unavailable(error);
       return { status: 'unavailable' };
     }
+  }
+
+  private async readFromRedis(reads: NearRead[]): Promise<RemoteRead[]> {
+    const [generationBytes, ...perKey] = await this.redis.eventflowCacheReadBuffer(
+      this.generationKey,
+      this.entryPrefix,
+      String(Date.now()),
+      String(GENERATION_TTL_SECONDS),
+      ...reads.flatMap((read) => [read.key, read.known]),
+    );
+    const generation = generationBytes.toString();
+    return reads.map((_read, index) => ({
+      generation,
+      value: (perKey[2 * index] as Buffer | null) ?? undefined,
+      msLeft: Number(perKey[2 * index + 1] ?? 0),
+    }));
   }
 
   async write(key: string, generation: string, value: Buffer): Promise<void> {

@@ -70,12 +70,12 @@ describe('HoldBatcher', () => {
     await expect(again).resolves.toMatchObject({ outcome: 'HELD' });
   });
 
-  it('caps a batch at 64 holds', async () => {
+  it('caps a batch at 64 holds; holds of the same tick share the first batch', async () => {
     const { repository, calls } = fakeRepository();
     const batcher = new HoldBatcher(repository, config);
     const first = batcher.hold(hold(0));
-    const rest = Array.from({ length: 100 }, (_, n) => batcher.hold(hold(n + 1)));
     await tick();
+    const rest = Array.from({ length: 100 }, (_, n) => batcher.hold(hold(n + 1)));
     calls[0].release();
     await first;
     await tick();
@@ -84,5 +84,12 @@ describe('HoldBatcher', () => {
     calls[2].release();
     await Promise.all(rest);
     expect(calls.map((c) => c.holds.length)).toEqual([1, 64, 36]);
+    const sameTick = Array.from({ length: 70 }, (_, n) => batcher.hold(hold(n + 200)));
+    await tick();
+    calls[3].release();
+    await tick();
+    calls[4].release();
+    await Promise.all(sameTick);
+    expect(calls.slice(3).map((c) => c.holds.length)).toEqual([64, 6]);
   });
 });

@@ -196,6 +196,34 @@ describe('Listing cache shared by every instance (real Redis)', () => {
     );
   });
 
+  it('simultaneous reads of different queries, cached and not, each get their own listing', async () => {
+    // Reads arriving together share one Redis round trip; each must still get its own entry.
+    for (const [index, title] of ['Alpha Burst', 'Beta Burst', 'Gamma Burst'].entries()) {
+      await createEvent(a, organizer, {
+        title,
+        startsAt: inHours(60 + index),
+        endsAt: inHours(62 + index),
+      });
+    }
+    const queries = ['?q=alpha', '?q=beta', '?q=gamma', '?q=burst', '?q=burst&limit=2'];
+    await b.http.get('/api/events?q=alpha'); // one of them already cached on B
+    const answers = await Promise.all(
+      queries.flatMap((query) =>
+        [a, b, b].map((api) => Promise.resolve(api.http.get(`/api/events${query}`))),
+      ),
+    );
+    const titles = answers.map((res) => res.body.data.map((e: Listed) => e.title).join(','));
+    expect(titles).toEqual(
+      [
+        'Alpha Burst',
+        'Beta Burst',
+        'Gamma Burst',
+        'Alpha Burst,Beta Burst,Gamma Burst',
+        'Alpha Burst,Beta Burst',
+      ].flatMap((expected) => [expected, expected, expected]),
+    );
+  });
+
   it('every key it writes carries a TTL, entries no longer than CACHE_TTL', async () => {
     await a.http.get('/api/events?limit=7');
     const redis = new Redis(TEST_REDIS_URL);

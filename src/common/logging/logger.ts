@@ -27,6 +27,21 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
+/**
+ * pino's ISO time, formatted once per millisecond: under load many lines share a millisecond, and
+ * formatting the date was a measurable share of each request's log line.
+ */
+let stampedAt = 0;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 export function createLogger(
   config: Pick<AppConfig, 'logLevel'>,
   destination?: pino.DestinationStream,
@@ -35,7 +50,7 @@ export function createLogger(
     {
       level: config.logLevel,
       base: { service: 'eventflow' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },

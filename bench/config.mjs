@@ -26,7 +26,9 @@ export const BENCH = {
   },
   listing: {
     connections: 100,
+    /** Measured seconds per server, alternating between them in this many rounds. */
     seconds: 10,
+    rounds: 4,
     warmupSeconds: 2,
     /** Published events in the listing: one full default page. */
     publishedEvents: 20,

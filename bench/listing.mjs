@@ -1,5 +1,7 @@
 // Scenario 2: the cached public listing, warm, against a bare Fastify server returning the same
-// bytes. Both are separate processes driven by the same autocannon settings, one after the other.
+// bytes. Both are separate processes driven by the same autocannon settings. The measured time of
+// each is split into rounds that alternate (API, bare, API, bare, ...), so a shared machine whose
+// speed drifts during the run slows both alike instead of skewing the ratio.
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,26 +11,41 @@ import { runAutocannon, statusCounts } from './measure.mjs';
 import { ChildServer, freePort, request } from './server.mjs';
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const sum = (values) => values.reduce((total, value) => total + value, 0);
+const highest = (values) => Math.max(...values);
 
-async function load(url, { serverPid, connections, seconds, warmupSeconds }) {
-  await runAutocannon({ url, connections, duration: warmupSeconds });
-  const fromUs = monotonicUs();
+async function measureRound(url, { serverPid, connections, seconds }) {
   const cpuUsed = startCpuAccounting(serverPid);
   const result = await runAutocannon({ url, connections, duration: seconds });
-  const cpu = cpuUsed();
-  const toUs = monotonicUs();
-  const counts = statusCounts(result);
+  return { result, cpu: cpuUsed() };
+}
+
+/** All rounds of one server as one run; latency percentiles are the highest of any round. */
+function combineRounds(rounds) {
+  const results = rounds.map((round) => round.result);
+  const requests = sum(results.map((result) => result.requests.total));
+  const seconds = sum(results.map((result) => result.duration));
+  const counts = {};
+  for (const result of results) {
+    for (const [status, count] of Object.entries(statusCounts(result))) {
+      counts[status] = (counts[status] ?? 0) + count;
+    }
+  }
+  const averageOf = (field) => sum(rounds.map((round) => round.cpu[field])) / rounds.length;
   return {
-    requestsPerSecond: result.requests.total / (result.duration || seconds),
-    requests: result.requests.total,
-    latency: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    requestsPerSecond: requests / seconds,
+    roundRequestsPerSecond: results.map((result) => result.requests.total / result.duration),
+    requests,
+    latency: {
+      p50: highest(results.map((result) => result.latency.p50)),
+      p99: highest(results.map((result) => result.latency.p99)),
+      max: highest(results.map((result) => result.latency.max)),
+    },
+    non2xx: sum(results.map((result) => result.non2xx)),
+    errors: sum(results.map((result) => result.errors)),
+    timeouts: sum(results.map((result) => result.timeouts)),
     counts,
-    cpu,
-    /** The measured run on the monotonic clock, to cut a CPU profile to it. */
-    window: { fromUs, toUs },
+    cpu: Object.fromEntries(['machine', 'server', 'bench', 'rest'].map((f) => [f, averageOf(f)])),
   };
 }
 
@@ -38,11 +55,10 @@ async function fetchListing(url) {
   return response;
 }
 
-export async function runListing({ api, apiPid, connections, seconds, warmupSeconds }) {
+export async function runListing({ api, apiPid, connections, seconds, rounds, warmupSeconds }) {
   const apiUrl = `${api}/api/events`;
   await fetchListing(apiUrl); // fills the cache
   const listing = await fetchListing(apiUrl);
-  const apiResult = await load(apiUrl, { serverPid: apiPid, connections, seconds, warmupSeconds });
 
   const bodyFile = path.join(tmpdir(), `eventflow-bench-listing-${process.pid}.json`);
   writeFileSync(bodyFile, listing.body);
@@ -64,17 +80,30 @@ export async function runListing({ api, apiPid, connections, seconds, warmupSeco
     const bareUrl = `${bareOrigin}/api/events`;
     const same = (await fetchListing(bareUrl)).body.equals(listing.body);
     if (!same) throw new Error('the bare Fastify server does not answer the same bytes');
-    const bareResult = await load(bareUrl, {
-      serverPid: bare.pid,
-      connections,
-      seconds,
-      warmupSeconds,
-    });
+
+    await runAutocannon({ url: apiUrl, connections, duration: warmupSeconds });
+    await runAutocannon({ url: bareUrl, connections, duration: warmupSeconds });
+    const roundSeconds = seconds / rounds;
+    const apiRounds = [];
+    const bareRounds = [];
+    const fromUs = monotonicUs();
+    let toUs = fromUs;
+    for (let round = 0; round < rounds; round++) {
+      apiRounds.push(
+        await measureRound(apiUrl, { serverPid: apiPid, connections, seconds: roundSeconds }),
+      );
+      toUs = monotonicUs();
+      bareRounds.push(
+        await measureRound(bareUrl, { serverPid: bare.pid, connections, seconds: roundSeconds }),
+      );
+    }
     return {
       bodyBytes: listing.body.length,
       contentType: listing.headers['content-type'],
-      api: apiResult,
-      bare: bareResult,
+      // The API's rounds lie in this window (with the bare rounds between them, where it idles),
+      // to cut a CPU profile to it.
+      api: { ...combineRounds(apiRounds), window: { fromUs, toUs } },
+      bare: combineRounds(bareRounds),
     };
   } finally {
     await bare.stop();

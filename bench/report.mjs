@@ -12,6 +12,19 @@ function memoryLine(m) {
   return `${mb(m.bytes)} / ${mb(m.heapUsedBytes)} / ${mb(m.heapTotalBytes)} / ${mb(m.externalBytes)}`;
 }
 
+function roundRatios(listing) {
+  const ratios = listing.api.roundRequestsPerSecond.map(
+    (api, round) => api / listing.bare.roundRequestsPerSecond[round],
+  );
+  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+}
+
+/** Server CPU time per answered request, in µs: cores busy × 10⁶ / requests per second. */
+function cpuPerRequestUs(run) {
+  if (!run.cpu?.server) return 'n/a';
+  return Math.round((run.cpu.server * 1e6) / run.requestsPerSecond);
+}
+
 function cpuLine(cpu, own) {
   if (!cpu) return 'n/a';
   const server = cpu.server === undefined ? '' : `server ${cpu.server.toFixed(2)}, `;
@@ -119,6 +132,15 @@ export function renderReport(results) {
       met(listing.api.latency.p99 < TARGETS.listingP99Ms),
     ]),
     row([
+      '2 listing',
+      'for context: server CPU per request (steadier than requests/s on a shared machine)',
+      `${cpuPerRequestUs(listing.api)} µs`,
+      `${cpuPerRequestUs(listing.bare)} µs`,
+      '-',
+      '-',
+      '-',
+    ]),
+    row([
       '3 cold start',
       `spawn → first 200 from \`/api/health\`, median of ${coldStart.startsMs.length} (min–max)`,
       `${ms(coldStart.medianMs)} (${ms(coldStart.minMs)}–${ms(coldStart.maxMs)})`,
@@ -162,7 +184,9 @@ export function renderReport(results) {
     `- Listing: body ${int(listing.bodyBytes)} bytes (${listing.publishedEvents} published events, \`${listing.contentType}\`); ` +
       `API ${int(listing.api.requests)} requests in ${listing.seconds} s (non-2xx ${listing.api.non2xx}, errors ${listing.api.errors}); ` +
       `bare Fastify ${int(listing.bare.requests)} (non-2xx ${listing.bare.non2xx}, errors ${listing.bare.errors}); ` +
-      `each after a ${listing.warmupSeconds} s warm-up with the same settings. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
+      `each after a ${listing.warmupSeconds} s warm-up with the same settings, then measured in ${listing.rounds} alternating rounds ` +
+      `(requests/s per round: API ${listing.api.roundRequestsPerSecond.map(int).join(', ')}; bare ${listing.bare.roundRequestsPerSecond.map(int).join(', ')}; ` +
+      `ratio per round ${roundRatios(listing)}); latency percentiles are the highest of any round. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
     `- Cold starts (ms): ${coldStart.startsMs.map((v) => v.toFixed(0)).join(', ')}; polled every ${coldStart.pollIntervalMs} ms. ` +
       `First start on the empty database, migrations included: ${ms(results.firstStartMs)}.`,
     `- Memory of the API (resident / V8 heap used / heap total / external): ${memoryLine(memory.afterBoot)} once healthy; ` +

@@ -258,6 +258,7 @@ async function main() {
     apiPid: server.pid,
     connections: listingSettings.connections,
     seconds: listingSettings.seconds,
+    rounds: listingSettings.rounds,
     warmupSeconds: listingSettings.warmupSeconds,
   });
   Object.assign(listing, listingSettings);

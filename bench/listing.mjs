@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './config.mjs';
 import { startCpuAccounting } from './cpu.mjs';
-import { runAutocannon, statusCounts } from './measure.mjs';
+import { percentile, runAutocannon, statusCounts } from './measure.mjs';
 import { ChildServer, freePort, request } from './server.mjs';
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -16,13 +16,19 @@ const highest = (values) => Math.max(...values);
 
 async function measureRound(url, { serverPid, connections, seconds }) {
   const cpuUsed = startCpuAccounting(serverPid);
-  const result = await runAutocannon({ url, connections, duration: seconds });
-  return { result, cpu: cpuUsed() };
+  const latenciesMs = [];
+  const result = await runAutocannon({ url, connections, duration: seconds }, (instance) => {
+    instance.on('response', (_client, _status, _bytes, responseTimeMs) => {
+      latenciesMs.push(responseTimeMs);
+    });
+  });
+  return { result, cpu: cpuUsed(), latenciesMs };
 }
 
-/** All rounds of one server as one run; latency percentiles are the highest of any round. */
+/** All rounds of one server as one run: latency percentiles over every request of every round. */
 function combineRounds(rounds) {
   const results = rounds.map((round) => round.result);
+  const latenciesMs = rounds.flatMap((round) => round.latenciesMs);
   const requests = sum(results.map((result) => result.requests.total));
   const seconds = sum(results.map((result) => result.duration));
   const counts = {};
@@ -37,8 +43,8 @@ function combineRounds(rounds) {
     roundRequestsPerSecond: results.map((result) => result.requests.total / result.duration),
     requests,
     latency: {
-      p50: highest(results.map((result) => result.latency.p50)),
-      p99: highest(results.map((result) => result.latency.p99)),
+      p50: percentile(latenciesMs, 50),
+      p99: percentile(latenciesMs, 99),
       max: highest(results.map((result) => result.latency.max)),
     },
     non2xx: sum(results.map((result) => result.non2xx)),

@@ -186,7 +186,7 @@ export function renderReport(results) {
       `bare Fastify ${int(listing.bare.requests)} (non-2xx ${listing.bare.non2xx}, errors ${listing.bare.errors}); ` +
       `each after a ${listing.warmupSeconds} s warm-up with the same settings, then measured in ${listing.rounds} alternating rounds ` +
       `(requests/s per round: API ${listing.api.roundRequestsPerSecond.map(int).join(', ')}; bare ${listing.bare.roundRequestsPerSecond.map(int).join(', ')}; ` +
-      `ratio per round ${roundRatios(listing)}); latency percentiles are the highest of any round. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
+      `ratio per round ${roundRatios(listing)}); latency percentiles over every request of every round. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
     `- Cold starts (ms): ${coldStart.startsMs.map((v) => v.toFixed(0)).join(', ')}; polled every ${coldStart.pollIntervalMs} ms. ` +
       `First start on the empty database, migrations included: ${ms(results.firstStartMs)}.`,
     `- Memory of the API (resident / V8 heap used / heap total / external): ${memoryLine(memory.afterBoot)} once healthy; ` +

@@ -56,22 +56,38 @@ describe('Rate limiting (e2e, real Redis)', () => {
     expectTooMany(await b.http.get('/api/events/00000000-0000-4000-8000-000000000000'));
   });
 
-  it('40 simultaneous requests over two instances, limit 15: exactly 15 pass, each with its own count', async () => {
-    // Requests arriving together are counted in one script call per round trip; the count must
-    // stay exact and ordered, as if each had been counted alone.
+  it('a burst of three clients over two instances: each gets exactly its own limit and its own counts', async () => {
+    // Requests arriving together are counted in one script call per round trip; each must still
+    // get its own client's count, in order, as if counted alone. Three clients behind one trusted
+    // proxy send 4, 8 and 12 requests, interleaved, all at once; the limit is 6.
     const prefix = `eventflow-test:rl-burst-${Date.now()}:`;
-    const a = await start({ THROTTLE_LIMIT: '15' }, prefix);
-    const b = await start({ THROTTLE_LIMIT: '15' }, prefix);
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        Promise.resolve((i % 2 ? a : b).http.get('/api/events')),
-      ),
+    const env = { THROTTLE_LIMIT: '6', TRUST_PROXY_HOPS: '1' };
+    const [a, b] = [await start(env, prefix), await start(env, prefix)];
+    const sent = { '192.0.2.1': 4, '192.0.2.2': 8, '192.0.2.3': 12 };
+    const requests = Object.entries(sent).flatMap(([client, count]) =>
+      Array.from({ length: count }, () => client),
     );
-    const passed = answers.filter((res) => res.status === 200);
-    expect(passed).toHaveLength(15);
-    for (const res of answers.filter((r) => r.status !== 200)) expectTooMany(res);
-    const remaining = passed.map((res) => Number(res.headers['x-ratelimit-remaining']));
-    expect(remaining.sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    // 7 and 24 share no factor: a fixed permutation that interleaves the clients.
+    const mixed = requests.map((_, i) => requests[(i * 7) % requests.length]);
+    const answers = await Promise.all(
+      mixed.map(async (client, i) => ({
+        client,
+        res: await Promise.resolve(
+          (i % 2 ? a : b).http.get('/api/events').set('x-forwarded-for', client),
+        ),
+      })),
+    );
+    for (const [client, count] of Object.entries(sent)) {
+      const own = answers.filter((answer) => answer.client === client).map((answer) => answer.res);
+      expect(own).toHaveLength(count);
+      const passed = own.filter((res) => res.status === 200);
+      expect(passed).toHaveLength(Math.min(count, 6));
+      for (const res of own.filter((r) => r.status !== 200)) expectTooMany(res);
+      const remaining = passed.map((res) => Number(res.headers['x-ratelimit-remaining']));
+      expect(remaining.sort((x, y) => y - x)).toEqual(
+        Array.from({ length: Math.min(count, 6) }, (_, i) => 5 - i),
+      );
+    }
   });
 
   it('counts a client across routes, not per route, and leaves health checks alone', async () => {

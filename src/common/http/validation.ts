@@ -24,8 +24,9 @@ const REMEMBERED_QUERIES = 500;
  * Class-validator's pipe, except that a query string it has already accepted is not validated
  * again. A query is flat text, so the verdict is a pure function of it, and the hot public reads
  * (the cached listing above all) repeat the same few queries: there, validation was the largest
- * cost left after the cache. Only accepted queries are remembered, and each caller gets its own
- * copy, so nothing one request does to its query reaches another.
+ * cost left after the cache. Only accepted queries with plain values (no arrays, dates or nested
+ * objects) are remembered, and each caller gets its own copy, so nothing one request does to its
+ * query reaches another.
  */
 export class RememberingValidationPipe extends ValidationPipe {
   private readonly accepted = new WeakMap<object, Map<string, object>>();
@@ -41,10 +42,17 @@ export class RememberingValidationPipe extends ValidationPipe {
     const known = remembered.get(text);
     if (known) return copyOf(known);
     const validated = (await super.transform(value, metadata)) as object;
-    if (remembered.size >= REMEMBERED_QUERIES) remembered.clear();
-    remembered.set(text, copyOf(validated));
+    if (isFlat(validated)) {
+      if (remembered.size >= REMEMBERED_QUERIES) remembered.clear();
+      remembered.set(text, copyOf(validated));
+    }
     return validated;
   }
+}
+
+/** Only plain values: a shallow copy then shares nothing a request could change. */
+function isFlat(instance: object): boolean {
+  return Object.values(instance).every((value) => value === null || typeof value !== 'object');
 }
 
 function copyOf<T extends object>(instance: T): T {

@@ -55,7 +55,11 @@ function throttlers(config: AppConfig): ThrottlerOptions[] {
       inject: [APP_CONFIG, RedisService],
       useFactory: (config: AppConfig, redis: RedisService) => ({
         throttlers: throttlers(config),
-        storage: new ResilientThrottlerStorage(redis.client, redis.keyPrefix),
+        storage: new ResilientThrottlerStorage(
+          redis.client,
+          redis.keyPrefix,
+          redis.commandTimeoutMs,
+        ),
       }),
     }),
   ],

@@ -66,22 +66,26 @@ interface RateLimitCommands {
  *
  * When Redis stops answering, each instance counts in its own memory until Redis is back: general
  * routes keep serving, and sign-in stays limited (at most the limit times the number of
- * instances, never unlimited). No request waits on Redis longer than REDIS_COMMAND_TIMEOUT_MS.
+ * instances, never unlimited). No request waits on Redis longer than REDIS_COMMAND_TIMEOUT_MS for
+ * its round trip to start, nor for its answer once sent (a stalled Redis fails every waiting
+ * request at the first timeout).
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
   private readonly memory = new ThrottlerStorageService();
   private readonly redis: (Redis & RateLimitCommands) | undefined;
-  private readonly batcher = new RoundTripBatcher<Count, ThrottlerStorageRecord>(
-    (_key, counts) => this.countInRedis(counts),
-    MAX_BATCH,
-  );
+  private readonly batcher: RoundTripBatcher<Count, ThrottlerStorageRecord>;
   private outage = false;
 
   constructor(
     redis: Redis | undefined,
     private readonly keyPrefix: string,
+    commandTimeoutMs: number,
   ) {
+    this.batcher = new RoundTripBatcher((_key, counts) => this.countInRedis(counts), {
+      maxBatch: MAX_BATCH,
+      maxWaitMs: commandTimeoutMs,
+    });
     if (redis) {
       redis.defineCommand('eventflowRateLimit', { lua: INCREMENT_SCRIPT });
       this.redis = redis as Redis & RateLimitCommands;

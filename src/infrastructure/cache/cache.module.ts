@@ -20,6 +20,7 @@ export const LISTING_CACHE = Symbol('LISTING_CACHE');
               redis.client,
               `${redis.keyPrefix}events:listing`,
               config.cacheTtlSeconds,
+              redis.commandTimeoutMs,
             )
           : new MemoryGenerationalCache(config.cacheTtlSeconds),
     },

@@ -59,7 +59,7 @@ interface CacheCommands {
     now: string,
     ttl: string,
     ...keyThenKnownGeneration: string[]
-  ): Promise<[Buffer, ...(Buffer | number | null)[]]>;
+  ): Promise<[Buffer, ...(Buffer | number | boolean | null)[]]>;
   eventflowCacheBump(generationKey: string, now: string, ttl: string): Promise<number>;
 }
 
@@ -73,7 +73,8 @@ interface RemoteRead {
   generation: string;
   /** The entry's bytes, unless the generation is the known one or there is no entry. */
   value?: Buffer;
-  msLeft: number;
+  /** When the entry expires in Redis, by this clock, counted from before the call was sent. */
+  expiresAt: number;
 }
 
 export class RedisGenerationalCache implements GenerationalCache {
@@ -90,10 +91,7 @@ export class RedisGenerationalCache implements GenerationalCache {
    * arrived: each still sees every invalidation that finished before it, at one script call per
    * round trip instead of one per request.
    */
-  private readonly reads = new RoundTripBatcher<NearRead, RemoteRead>(
-    (_key, reads) => this.readFromRedis(reads),
-    MAX_BATCH,
-  );
+  private readonly reads: RoundTripBatcher<NearRead, RemoteRead>;
   /**
    * Entries this instance already fetched, kept until their Redis copy expires: a hit then costs a
    * generation check (a few bytes) instead of the whole listing over the wire on every request.
@@ -107,7 +105,12 @@ export class RedisGenerationalCache implements GenerationalCache {
     redis: Redis,
     namespace: string,
     private readonly ttlSeconds: number,
+    commandTimeoutMs: number,
   ) {
+    this.reads = new RoundTripBatcher((_key, reads) => this.readFromRedis(reads), {
+      maxBatch: MAX_BATCH,
+      maxWaitMs: commandTimeoutMs,
+    });
     this.generationKey = `${namespace}:generation`;
     this.entryPrefix = `${namespace}:entry:`;
     // Defined commands run by EVALSHA, sending the script body only once per connection.
@@ -125,11 +128,11 @@ export class RedisGenerationalCache implements GenerationalCache {
       const now = Date.now();
       const near = this.near.get(key);
       const known = near && near.expiresAt > now ? near.generation : '';
-      const { generation, value, msLeft } = await this.reads.submit('', { key, known });
+      const { generation, value, expiresAt } = await this.reads.submit('', { key, known });
       this.recovered();
       if (near && generation === known) return { status: 'hit', value: near.value };
       if (!value) return { status: 'miss', generation };
-      this.keepNear(key, generation, value, Date.now() + msLeft);
+      this.keepNear(key, generation, value, expiresAt);
       return { status: 'hit', value };
     } catch (error) {
       this.unavailable(error);
@@ -138,19 +141,25 @@ export class RedisGenerationalCache implements GenerationalCache {
   }
 
   private async readFromRedis(reads: NearRead[]): Promise<RemoteRead[]> {
+    // The near copy must not outlive the Redis copy: its expiry counts from before the call.
+    const sentAt = Date.now();
     const [generationBytes, ...perKey] = await this.redis.eventflowCacheReadBuffer(
       this.generationKey,
       this.entryPrefix,
-      String(Date.now()),
+      String(sentAt),
       String(GENERATION_TTL_SECONDS),
       ...reads.flatMap((read) => [read.key, read.known]),
     );
     const generation = generationBytes.toString();
-    return reads.map((_read, index) => ({
-      generation,
-      value: (perKey[2 * index] as Buffer | null) ?? undefined,
-      msLeft: Number(perKey[2 * index + 1] ?? 0),
-    }));
+    return reads.map((_read, index) => {
+      // A missing entry is a nil (RESP2) or false (RESP3) reply: only bytes are an entry.
+      const entry = perKey[2 * index];
+      return {
+        generation,
+        value: Buffer.isBuffer(entry) ? entry : undefined,
+        expiresAt: sentAt + Number(perKey[2 * index + 1] ?? 0),
+      };
+    });
   }
 
   async write(key: string, generation: string, value: Buffer): Promise<void> {

@@ -60,25 +60,10 @@ export class MetricsService {
     });
   }
 
-  /**
-   * The series of each method, route and status, looked up once: prom-client hashes a label object
-   * on every call otherwise, a cost paid on every request. Routes are templates, so this stays small.
-   */
-  private readonly requestSeries = new Map<
-    string,
-    { count: { inc(): void }; latency: { observe(seconds: number): void } }
-  >();
-
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let series = this.requestSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
-      this.requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.latency.observe(seconds);
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.latency.observe(labels, seconds);
   }
 
   countOrders(outcome: OrderOutcome, count = 1): void {

@@ -20,9 +20,12 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis | undefined;
   readonly keyPrefix: string;
+  /** REDIS_COMMAND_TIMEOUT_MS: also the longest a batched command may wait for its round trip. */
+  readonly commandTimeoutMs: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.keyPrefix = config.redisKeyPrefix;
+    this.commandTimeoutMs = config.redisCommandTimeoutMs;
     if (!config.redisUrl) return;
     this.client = new Redis(config.redisUrl, {
       enableOfflineQueue: false,

@@ -23,7 +23,7 @@ export class HoldBatcher {
   constructor(orders: OrdersRepository, @Inject(APP_CONFIG) config: AppConfig) {
     this.batcher = new RoundTripBatcher(
       (ticketTypeId, holds) => orders.holdBatch(ticketTypeId, holds, config.orderHoldSeconds),
-      MAX_BATCH,
+      { maxBatch: MAX_BATCH },
     );
   }
 

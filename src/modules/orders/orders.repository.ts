@@ -130,7 +130,9 @@ export class OrdersRepository {
       outcomes: (HoldOutcome | { outcome: 'SINGLE' })[];
     }>({
       name: 'eventflow_hold_batch',
-      text: 'SELECT eventflow_hold_batch($1::uuid[], $2::uuid[], $3::uuid, $4::int[], $5::int) AS outcomes',
+      // to_jsonb: one JSON array, parsed by one JSON.parse. A jsonb[] goes through pg's array-text
+      // parser first, character by character: a tenth of the flash sale's allocations, measured.
+      text: 'SELECT to_jsonb(eventflow_hold_batch($1::uuid[], $2::uuid[], $3::uuid, $4::int[], $5::int)) AS outcomes',
       values: [
         holds.map((h) => h.orderId),
         holds.map((h) => h.userId),

@@ -62,7 +62,7 @@ interface RateLimitCommands {
  * Rate-limit counters shared by every instance through Redis, and in process memory without it.
  *
  * The counts of all requests that arrive while one call is out go to Redis together in the next
- * call: under load a client costs Redis a few script calls per round trip, not one per request.
+ * call: under load, the requests of every client together cost one script call per round trip.
  *
  * When Redis stops answering, each instance counts in its own memory until Redis is back: general
  * routes keep serving, and sign-in stays limited (at most the limit times the number of

@@ -15,6 +15,11 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const BENCH = {
   /** The API's DATABASE_POOL_SIZE (its default), and the pool of both baselines. */
   poolSize: 10,
+  /**
+   * The API's NODE_OPTIONS: the production image's (Dockerfile), so the heap may grow as it does in
+   * production, not as Node would let it on this machine's 24 GB (a test keeps the two equal).
+   */
+  apiNodeOptions: '--max-old-space-size=256',
   flashSale: {
     capacity: 5_000,
     /** Requests beyond the capacity, so the tail of the run shows the sold-out answers. */

@@ -106,6 +106,7 @@ async function main() {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
+        NODE_OPTIONS: BENCH.apiNodeOptions,
         PORT: String(port),
         DATABASE_URL: dbUrl,
         DATABASE_POOL_SIZE: String(poolSize),
@@ -133,6 +134,7 @@ async function main() {
       .map((l) => l.toFixed(2))
       .join(' '),
     poolSize,
+    nodeOptions: BENCH.apiNodeOptions,
     redis: await redisVersion(REDIS_URL),
     profiled,
   };

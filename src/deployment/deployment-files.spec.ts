@@ -161,6 +161,12 @@ describe('Dockerfile', () => {
     expect(JSON.parse(all(runtime, 'CMD').at(-1)!)).toEqual(['node', 'dist/main.js']);
   });
 
+  it('caps the heap as the benchmark measures it (the same NODE_OPTIONS in bench/config.mjs)', () => {
+    expect(imageEnvironment.NODE_OPTIONS).toMatch(/^--max-old-space-size=\d+$/);
+    const benchOptions = /apiNodeOptions: '([^']*)'/.exec(read('bench/config.mjs'))?.[1];
+    expect(benchOptions).toBe(imageEnvironment.NODE_OPTIONS);
+  });
+
   it('ships the migrations where the app looks for them (prisma/migrations under the working directory)', () => {
     expect(pathInImage(runtime, 'prisma/migrations')).toBe(
       posix.join(workdir(runtime), 'prisma/migrations'),

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MAIN = path.join(ROOT, 'dist', 'main.js');
+/** What production runs: the bundle `npm run build` writes (scripts/build/bundle.mjs). */
+export const MAIN = path.join(ROOT, 'dist', 'server.mjs');
 export const PRISMA_CLIENT = path.join(ROOT, 'dist', 'generated', 'prisma', 'client.js');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 

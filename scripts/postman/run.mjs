@@ -1,6 +1,7 @@
 // The Postman collection against a live server, as CI runs it: a fresh database on the local
-// PostgreSQL, `node dist/server.mjs` (what production runs) on a free port with its own Redis key prefix, newman, then
-// everything taken down again (on failure too). Exits with newman's failure count (0 = all passed).
+// PostgreSQL, `node dist/server.mjs` (the bundle production runs) on a free port with its own Redis
+// key prefix, newman, a check that the docs are served, then everything taken down again (on
+// failure too). Exits with the number of failures (0 = all passed).
 //
 //   npm run build && node scripts/postman/run.mjs
 //
@@ -44,6 +45,55 @@ const state = {
 
 function log(line) {
   console.error(`[postman] ${line}`);
+}
+
+/** GET `url`: status, content type and body, or undefined when nothing answers. */
+function fetchText(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: 5_000 }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode,
+          type: response.headers['content-type'] ?? '',
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * What the collection does not call but the bundled server must still serve from files outside
+ * it: Swagger UI (its assets come from the swagger-ui-dist package) and the OpenAPI document.
+ * Returns the problems found.
+ */
+async function checkDocs(origin) {
+  const problems = [];
+  const page = await fetchText(`${origin}/docs`);
+  if (page?.status !== 200 || !page.type.startsWith('text/html')) {
+    problems.push(`GET /docs answered ${page?.status} ${page?.type}`);
+  }
+  const assets = [...(page?.body ?? '').matchAll(/(?:src|href)="\.\/(docs\/[^"]+)"/g)];
+  if (assets.length === 0) problems.push('GET /docs names no Swagger UI assets');
+  for (const [, asset] of assets) {
+    const answer = await fetchText(`${origin}/${asset}`);
+    if (answer?.status !== 200) problems.push(`GET /${asset} answered ${answer?.status}`);
+  }
+  const document = await fetchText(`${origin}/docs-json`);
+  let paths;
+  try {
+    paths = JSON.parse(document?.body ?? '').paths;
+  } catch {
+    paths = undefined;
+  }
+  if (document?.status !== 200 || !paths?.['/api/events']) {
+    problems.push(`GET /docs-json answered ${document?.status} without the /api/events path`);
+  }
+  return problems;
 }
 
 /** Status code of GET `url`, or undefined when nothing answers. */
@@ -211,7 +261,11 @@ async function main() {
   log(`the server is up (${Date.now() - startedAt} ms); running the collection`);
 
   const summary = await runNewman(`${origin}/api`);
-  const failures = summary.run.failures.length;
+  const docsProblems = await checkDocs(origin);
+  for (const problem of docsProblems) log(`docs: ${problem}`);
+  if (docsProblems.length === 0)
+    log('docs: Swagger UI, its assets and the OpenAPI document are served');
+  const failures = summary.run.failures.length + docsProblems.length;
   if (summary.run.error) log(`newman stopped early: ${summary.run.error.message}`);
   if (failures > 0) printServerOutput(`${failures} failure(s)`);
   if (failures === 0 && summary.run.error) return 1;

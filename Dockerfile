@@ -20,10 +20,8 @@ COPY scripts/prisma ./scripts/prisma
 # project's own postinstall (`prisma generate`) is run by `npm run build` below anyway.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
-COPY scripts/build ./scripts/build
 COPY src ./src
-# prisma generate (offline, into src/generated) + nest build: dist/, generated client included;
-# then the bundle dist/server.mjs that the image runs.
+# prisma generate (offline, into src/generated) + nest build: dist/, generated client included.
 RUN npm run build
 
 # ---- runtime: production dependencies, the compiled app, the migrations and the migrator ----
@@ -44,8 +42,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Applied at start by the migrator (MIGRATE_ON_START=true, under an advisory lock), or by the
-# one-off job `node scripts/prisma/migrate-deploy.mjs`, which needs scripts/prisma (the server's
-# bundle carries its own copy of the migrator; the unbundled dist/ imports this one).
+# one-off job `node scripts/prisma/migrate-deploy.mjs`. dist/infrastructure/database/migrator.js
+# imports ../../../scripts/prisma/migrator.mjs, so scripts/ sits beside dist/.
 COPY prisma/migrations ./prisma/migrations
 COPY scripts/prisma/migrator.mjs scripts/prisma/migrate-deploy.mjs scripts/prisma/paths.mjs ./scripts/prisma/
 # Files stay root-owned and read-only to the app; the app writes nothing but its logs (stdout).
@@ -55,5 +53,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1: main.ts handles SIGTERM and SIGINT itself (drains requests, closes connections).
-# dist/server.mjs is the whole app in one file (scripts/build/bundle.mjs): it starts in half the time.
-CMD ["node", "dist/server.mjs"]
+CMD ["node", "dist/main.js"]

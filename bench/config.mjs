@@ -4,8 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** What production runs: the bundle `npm run build` writes (scripts/build/bundle.mjs). */
-export const MAIN = path.join(ROOT, 'dist', 'server.mjs');
+export const MAIN = path.join(ROOT, 'dist', 'main.js');
 export const PRISMA_CLIENT = path.join(ROOT, 'dist', 'generated', 'prisma', 'client.js');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 

@@ -212,7 +212,7 @@ export function renderReport(results) {
     '',
     `\`${meta.command}\` on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ` +
       `load average ${meta.loadAverage} at start, PostgreSQL ${meta.postgres}, Redis ${meta.redis}.`,
-    `API: \`node dist/server.mjs\` (the bundle the image runs), NODE_ENV=production, NODE_OPTIONS=${meta.nodeOptions} (as in the Dockerfile), DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info to /dev/null, ` +
+    `API: \`node dist/main.js\`, NODE_ENV=production, NODE_OPTIONS=${meta.nodeOptions} (as in the Dockerfile), DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info to /dev/null, ` +
       `rate limits raised out of the way, Redis on. Load from autocannon in the benchmark's own process, on the same machine.`,
     '',
     ...table,

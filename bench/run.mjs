@@ -1,4 +1,4 @@
-// `npm run bench`: builds, then measures the API as production runs it (`node dist/server.mjs`, a
+// `npm run bench`: builds, then measures the API as production runs it (`node dist/main.js`, a
 // fresh database, Redis, logging on) against its baselines, prints one table and writes it to
 // bench/results/latest.md. Exits non-zero when anything oversold or an invariant broke; targets
 // missed are reported in the table, not as a failure.
@@ -81,7 +81,7 @@ async function verifyDecrements(sql, ticketTypeId, decrements) {
 }
 
 async function main() {
-  if (!existsSync(MAIN)) throw new Error('dist/server.mjs is missing: run `npm run build` first');
+  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
   const { flashSale, listing: listingSettings, coldStart: coldSettings, poolSize } = BENCH;
 
   const databaseName = `eventflow_bench_${runId}`;

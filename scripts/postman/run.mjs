@@ -1,7 +1,7 @@
 // The Postman collection against a live server, as CI runs it: a fresh database on the local
-// PostgreSQL, `node dist/server.mjs` (the bundle production runs) on a free port with its own Redis
-// key prefix, newman, a check that the docs are served, then everything taken down again (on
-// failure too). Exits with the number of failures (0 = all passed).
+// PostgreSQL, `node dist/main.js` on a free port with its own Redis key prefix, newman, a check
+// that the docs are served, then everything taken down again (on failure too). Exits with the
+// number of failures (0 = all passed).
 //
 //   npm run build && node scripts/postman/run.mjs
 //
@@ -23,7 +23,7 @@ import {
 } from '../lib/scratch.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'server.mjs');
+const MAIN = path.join(ROOT, 'dist', 'main.js');
 const COLLECTION = path.join(ROOT, 'docs', 'eventflow.postman_collection.json');
 
 const POSTGRES_URL =
@@ -67,9 +67,8 @@ function fetchText(url) {
 }
 
 /**
- * What the collection does not call but the bundled server must still serve from files outside
- * it: Swagger UI (its assets come from the swagger-ui-dist package) and the OpenAPI document.
- * Returns the problems found.
+ * What the collection does not call but the built server must serve too: Swagger UI, its assets
+ * (from the swagger-ui-dist package) and the OpenAPI document. Returns the problems found.
  */
 async function checkDocs(origin) {
   const problems = [];

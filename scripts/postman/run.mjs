@@ -47,10 +47,10 @@ function log(line) {
   console.error(`[postman] ${line}`);
 }
 
-/** GET `url`: status, content type and body, or undefined when nothing answers. */
-function fetchText(url) {
+/** GET `url`: status, content type and body, or undefined when nothing answers in time. */
+function fetchText(url, timeoutMs = 5_000) {
   return new Promise((resolve) => {
-    const request = http.get(url, { timeout: 5_000 }, (response) => {
+    const request = http.get(url, { timeout: timeoutMs }, (response) => {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('end', () =>
@@ -96,15 +96,8 @@ async function checkDocs(origin) {
 }
 
 /** Status code of GET `url`, or undefined when nothing answers. */
-function statusOf(url) {
-  return new Promise((resolve) => {
-    const request = http.get(url, { timeout: 2_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.once('timeout', () => request.destroy());
-    request.once('error', () => resolve(undefined));
-  });
+async function statusOf(url) {
+  return (await fetchText(url, 2_000))?.status;
 }
 
 function keepOutput(chunk) {

@@ -5,6 +5,7 @@ import { LogController, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { refuseNonJsonBodies } from './common/http/json-only.js';
+import { keepRawBody } from './common/http/raw-body.js';
 import { serveOpenApi } from './common/http/openapi-document.js';
 import { registerRequestLogging, requestIdFrom } from './common/http/request-context.js';
 import { createLogger, NestPinoLogger } from './common/logging/logger.js';
@@ -66,6 +67,7 @@ export async function createApp(
     'application/json',
     { bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
+      keepRawBody(request, body);
       if (body.length === 0) done(null, undefined);
       else void parseJson(request, body.toString('utf8'), done);
     },

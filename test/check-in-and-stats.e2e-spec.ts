@@ -243,6 +243,9 @@ describe('Check-in, QR codes and sales figures (e2e, real PostgreSQL)', () => {
     expect(res.body).toEqual({
       eventId: event.id,
       currency: 'USD',
+      // Order 5, refunded in full: what went back, and no fee kept.
+      refundedCents: 2 * 12_000 + 2_550,
+      refundFeesCents: 0,
       ticketTypes: [
         {
           ticketTypeId: general.id,

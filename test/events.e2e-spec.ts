@@ -58,6 +58,10 @@ describe('Events and ticket types (e2e, real PostgreSQL and Redis)', () => {
         published: false,
         cancelledAt: null,
         organizerId: organizer.id,
+        refundsAllowed: true,
+        refundDeadline: null,
+        refundFeeCents: 0,
+        refundFeePercent: 0,
         ticketTypes: [
           {
             id: expect.any(String),

@@ -60,7 +60,10 @@ describe('Orders and tickets (e2e, real PostgreSQL)', () => {
       createdAt: expect.any(String),
       paidAt: null,
       cancelledAt: null,
+      refundedCents: 0,
+      refundedAt: null,
       tickets: [],
+      payment: null,
     });
     const holdMs = Date.parse(held.body.expiresAt) - before;
     expect(holdMs).toBeGreaterThan(899_000);
@@ -79,6 +82,17 @@ describe('Orders and tickets (e2e, real PostgreSQL)', () => {
       status: 'PAID',
       paidAt: expect.any(String),
       totalCents: 9000,
+      // A paid order holds nothing any more: no live deadline.
+      expiresAt: null,
+      payment: {
+        id: expect.any(String),
+        provider: 'test',
+        status: 'SUCCEEDED',
+        amountCents: 9000,
+        currency: 'EUR',
+        failureReason: null,
+        clientSecret: null,
+      },
     });
     expect(paid.body.tickets).toHaveLength(3);
     for (const ticket of paid.body.tickets) {

@@ -206,9 +206,9 @@ describe('OWASP API Security Top 10 (2023)', () => {
         'argon2',
         'tokenHash',
         'paymentRef',
-        'payment_ref',
-        'test_ch_',
-        'refundedAt',
+        'providerRef',
+        'provider_ref',
+        'test_pay_',
         '"userId"',
         'requestHash',
       ]) {
@@ -333,10 +333,16 @@ describe('OWASP API Security Top 10 (2023)', () => {
       ]);
       const res = await payOrder(api, alice, held.body.id, 'tok_error');
       expect(res.status).toBe(502);
-      const row = await db.sql.query('SELECT status, payment_ref FROM orders WHERE id = $1', [
-        held.body.id,
-      ]);
-      expect(row.rows[0]).toEqual({ status: 'PENDING', payment_ref: null });
+      const row = await db.sql.query(
+        `SELECT o.status, p.status AS payment, p.applied FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1`,
+        [held.body.id],
+      );
+      expect(row.rows).toEqual([{ status: 'PENDING', payment: 'FAILED', applied: false }]);
+      const charged = await db.sql.query(
+        'SELECT count(*)::int AS n FROM test_provider_payments t JOIN payments p ON p.id = t.payment_id WHERE p.order_id = $1',
+        [held.body.id],
+      );
+      expect(charged.rows[0].n).toBe(0);
     });
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { bearer, createEvent } from './support/events.js';
 import { TEST_REDIS_URL } from './support/environment.js';
 import { placeOrder } from './support/orders.js';
+import { waitUntil } from './support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { createUser } from './support/users.js';
@@ -81,10 +82,23 @@ describe('Graceful shutdown on SIGTERM (e2e, real process)', () => {
       headers: { authorization: bearer(buyer), 'content-type': 'application/json' },
       body: JSON.stringify({ paymentToken: 'tok_delay_1500' }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // In flight: its payment attempt is recorded, and the provider is taking its time.
+    await waitUntil(async () => {
+      const attempt = await db.sql.query('SELECT 1 FROM payments WHERE order_id = $1', [
+        held.body.id,
+      ]);
+      return attempt.rowCount === 1;
+    }, 10_000);
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(fetch(`${base}/api/health`)).rejects.toThrow();
+    // New connections are refused while the slow request is still being answered.
+    await waitUntil(
+      () =>
+        fetch(`${base}/api/health`).then(
+          () => false,
+          () => true,
+        ),
+      1_000,
+    );
 
     const answer = await slow;
     expect(answer.status).toBe(200);

@@ -5,8 +5,14 @@ export interface AppConfig {
   /** Absent: an embedded PostgreSQL under `.data/` is started before the app. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
-  /** Longest a request waits for a free database connection before a 503 with Retry-After. */
+  /**
+   * Longest a request waits for a free database connection before a 503 with Retry-After; also
+   * the longest any statement waits for a row lock (lock_timeout), so no request waits on a lock
+   * longer than it would wait for a connection.
+   */
   databasePoolTimeoutMs: number;
+  /** Longest one statement may run (statement_timeout): a 503, not a request that never ends. */
+  databaseStatementTimeoutMs: number;
   /** Absent: cache and rate-limit counters live in process memory. */
   redisUrl: string | undefined;
   /** Prefix of every Redis key, so several deployments (or test files) can share one Redis. */
@@ -30,6 +36,7 @@ export interface AppConfig {
   corsOrigins: string[];
   cacheTtlSeconds: number;
   orderHoldSeconds: number;
+  payments: PaymentsConfig;
   /** How often each instance expires pending orders past their hold (0: never, for tests that sweep by hand). */
   orderSweepIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,6 +46,26 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** Where the embedded PostgreSQL keeps its files when DATABASE_URL is absent. */
   dataDir: string;
+}
+
+export interface PaymentsConfig {
+  provider: 'test' | 'stripe';
+  /** False when PAYMENT_PROVIDER was not set and the test provider was picked by default. */
+  providerChosen: boolean;
+  /** Only with PAYMENT_PROVIDER=stripe. */
+  stripe: StripeSettings | undefined;
+  /**
+   * How long a payment attempt may stay unsettled before the sweeper asks the provider what became
+   * of it. Longer than any provider call can take.
+   */
+  attemptLeaseSeconds: number;
+}
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  /** Another address for Stripe's API (a local mock such as stripe-mock); absent: Stripe itself. */
+  apiUrl: URL | undefined;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -65,6 +65,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET must be at least 32/);
   });
 
+  it('refuses a production start that does not say where the money goes, naming PAYMENT_PROVIDER', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) };
+    expect(() => loadConfig(production)).toThrow(
+      /PAYMENT_PROVIDER is required when NODE_ENV=production/,
+    );
+    expect(loadConfig({ ...production, PAYMENT_PROVIDER: 'test' }).payments).toMatchObject({
+      provider: 'test',
+      providerChosen: true,
+    });
+    expect(loadConfig({}).payments).toMatchObject({ provider: 'test', providerChosen: false });
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'paypal' })).toThrow(
+      /PAYMENT_PROVIDER must be one of test, stripe/,
+    );
+  });
+
+  it('needs Stripe’s secret key and webhook secret with PAYMENT_PROVIDER=stripe', () => {
+    const attempt = () =>
+      loadConfig({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'pk_test_publishable' });
+    expect(attempt).toThrow(/STRIPE_SECRET_KEY must be a Stripe secret or restricted key/);
+    expect(attempt).toThrow(/STRIPE_WEBHOOK_SECRET must be/);
+    const config = loadConfig({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+      STRIPE_API_URL: 'http://127.0.0.1:12111',
+    });
+    expect(config.payments.stripe).toEqual({
+      secretKey: 'sk_live_abc123',
+      webhookSecret: 'whsec_abc123',
+      apiUrl: new URL('http://127.0.0.1:12111'),
+    });
+    expect(() =>
+      loadConfig({
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_live_abc123',
+        STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+        STRIPE_API_URL: 'ftp://x',
+      }),
+    ).toThrow(/STRIPE_API_URL/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '  ' })).toMatchObject({
       redisUrl: undefined,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { AppConfig } from './app-config.js';
+import type { AppConfig, PaymentsConfig, StripeSettings } from './app-config.js';
 
 /** A configuration problem that must stop the start, naming the variable. */
 export class ConfigError extends Error {
@@ -92,6 +92,47 @@ class EnvReader {
   }
 }
 
+/**
+ * A deployment says where its money goes: in production there is no default, because the test
+ * provider approves any card; elsewhere the test provider is the default.
+ */
+function readPayments(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): PaymentsConfig {
+  const given = read.string('PAYMENT_PROVIDER');
+  if (given === undefined && nodeEnv === 'production') {
+    read.problems.push(
+      'PAYMENT_PROVIDER is required when NODE_ENV=production: stripe (real money) or test (no money moves)',
+    );
+  }
+  const provider = read.oneOf('PAYMENT_PROVIDER', ['test', 'stripe'] as const, 'test');
+  let stripe: StripeSettings | undefined;
+  if (provider === 'stripe') {
+    const secretKey = read.string('STRIPE_SECRET_KEY');
+    const webhookSecret = read.string('STRIPE_WEBHOOK_SECRET');
+    if (secretKey === undefined || !/^(sk|rk)_(test|live)_\w+$/.test(secretKey)) {
+      read.problems.push(
+        'STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_live_..., sk_test_..., rk_...) when PAYMENT_PROVIDER=stripe',
+      );
+    }
+    if (webhookSecret === undefined || !/^whsec_\w+$/.test(webhookSecret)) {
+      read.problems.push(
+        "STRIPE_WEBHOOK_SECRET must be the webhook endpoint's signing secret (whsec_...) when PAYMENT_PROVIDER=stripe",
+      );
+    }
+    const apiUrl = read.url('STRIPE_API_URL', ['http:', 'https:']);
+    stripe = {
+      secretKey: secretKey ?? '',
+      webhookSecret: webhookSecret ?? '',
+      apiUrl: apiUrl === undefined ? undefined : new URL(apiUrl),
+    };
+  }
+  return {
+    provider,
+    providerChosen: given !== undefined,
+    stripe,
+    attemptLeaseSeconds: read.integer('PAYMENT_ATTEMPT_LEASE_SECONDS', 60, 1, 3600),
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -122,6 +163,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     databaseUrl,
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 500),
     databasePoolTimeoutMs: read.integer('DATABASE_POOL_TIMEOUT_MS', 5_000, 50, 60_000),
+    databaseStatementTimeoutMs: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 600_000),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: read.string('REDIS_KEY_PREFIX') ?? 'eventflow:',
     redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 200, 10, 10000),
@@ -147,6 +189,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     corsOrigins: read.list('CORS_ORIGINS'),
     cacheTtlSeconds: read.integer('CACHE_TTL', 30, 1, 86400),
     orderHoldSeconds,
+    payments: readPayments(read, nodeEnv),
     // A quarter of the hold, between 250 ms and 5 s: stock comes back soon after a hold ends.
     orderSweepIntervalMs: read.integer(
       'ORDER_SWEEP_INTERVAL_MS',

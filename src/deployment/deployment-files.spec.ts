@@ -429,6 +429,8 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.redisUrl!).hostname).toBe('redis');
     expect(config.seedDemoData).toBe(true);
     expect(config.jwt).toMatchObject({ secret: 'x'.repeat(40), secretGenerated: false });
+    // A demo stack says which provider it uses: the test one, which takes no money.
+    expect(config.payments).toMatchObject({ provider: 'test', providerChosen: true });
 
     const database = new URL(config.databaseUrl!);
     const postgresEnv = environmentOf(postgres);

@@ -89,6 +89,9 @@ const RETRYABLE_SQLSTATES = new Set([
   '40001',
   '40P01',
   '55P03',
+  // statement_timeout, or a statement cancelled because its connection is going away.
+  '57014',
+  '25P03',
   '57P01',
   '57P02',
   '57P03',
@@ -139,8 +142,12 @@ function fromDatabaseError(error: unknown): DomainError | undefined {
   ) {
     return CommonErrors.badRequest('A value in the request is out of range or malformed.');
   }
+  // P2024: no connection in time; P2028: an interactive transaction could not start, or outlived
+  // its timeout, because the database was too busy.
   const poolTimeout =
-    prismaCode === 'P2024' || /timeout exceeded when trying to connect/i.test(message);
+    prismaCode === 'P2024' ||
+    prismaCode === 'P2028' ||
+    /timeout exceeded when trying to connect/i.test(message);
   const unreachable =
     prismaCode === 'P1001' ||
     prismaCode === 'P1017' ||

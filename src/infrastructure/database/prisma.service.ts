@@ -21,6 +21,12 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
       connectionTimeoutMillis: config.databasePoolTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: 'eventflow',
+      // No statement waits on a row lock longer than a request waits for a connection, and none
+      // runs forever: both end in an error the filter answers with 503 and Retry-After. A
+      // transaction left idle by a client that vanished mid-way releases its locks too.
+      lock_timeout: config.databasePoolTimeoutMs,
+      statement_timeout: config.databaseStatementTimeoutMs,
+      idle_in_transaction_session_timeout: config.databaseStatementTimeoutMs,
     });
     // A connection the server drops while idle (restart, failover) must not crash the process.
     const logger = new Logger(PrismaService.name);

@@ -3,8 +3,17 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { PrismaService } from '../database/prisma.service.js';
 
 export type OrderOutcome =
-  'held' | 'sold_out' | 'rejected' | 'paid' | 'declined' | 'expired' | 'cancelled';
+  'held' | 'sold_out' | 'rejected' | 'paid' | 'expired' | 'cancelled' | 'refunded';
 export type CacheResult = 'hit' | 'miss' | 'unavailable';
+export type PaymentOutcome =
+  | 'succeeded'
+  | 'declined'
+  | 'failed'
+  | 'requires_action'
+  | 'unknown'
+  | 'refund_owed'
+  | 'reconciled';
+export type RefundOutcome = 'succeeded' | 'failed';
 
 /**
  * Prometheus metrics of one application instance. Each instance has its own registry (several run
@@ -32,8 +41,34 @@ export class MetricsService {
 
   private readonly orders = new Counter({
     name: 'eventflow_orders_total',
-    help: 'Orders by outcome: held, sold_out, rejected (other refusals), paid, declined, expired, cancelled.',
+    help: 'Orders by outcome: held, sold_out, rejected (other refusals), paid, expired, cancelled, refunded.',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly payments = new Counter({
+    name: 'eventflow_payments_total',
+    help: 'Payment attempts by outcome: succeeded, declined, failed (the provider refused), requires_action, unknown (no answer: left to the reconciler), refund_owed (charged for an order that could no longer take it), reconciled (settled by the sweeper).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly refunds = new Counter({
+    name: 'eventflow_refunds_total',
+    help: 'Refund sends by outcome: succeeded, failed (the provider refused; retried with backoff).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly refundsOwed = new Gauge({
+    name: 'eventflow_refunds_owed',
+    help: 'Refunds recorded but not yet accepted by the provider, as of the last sweep.',
+    registers: [this.registry],
+  });
+
+  private readonly oldestRefundOwed = new Gauge({
+    name: 'eventflow_refunds_owed_oldest_seconds',
+    help: 'Age of the oldest refund still owed, as of the last sweep (alert on this).',
     registers: [this.registry],
   });
 
@@ -68,6 +103,19 @@ export class MetricsService {
 
   countOrders(outcome: OrderOutcome, count = 1): void {
     if (count > 0) this.orders.inc({ outcome }, count);
+  }
+
+  countPayments(outcome: PaymentOutcome, count = 1): void {
+    if (count > 0) this.payments.inc({ outcome }, count);
+  }
+
+  countRefunds(outcome: RefundOutcome): void {
+    this.refunds.inc({ outcome });
+  }
+
+  setRefundsOwed(count: number, oldestSeconds: number): void {
+    this.refundsOwed.set(count);
+    this.oldestRefundOwed.set(oldestSeconds);
   }
 
   countCacheLookup(result: CacheResult): void {

@@ -23,6 +23,10 @@ export interface EventRecord {
   currency: string;
   published: boolean;
   cancelledAt: Date | null;
+  refundsAllowed: boolean;
+  refundDeadline: Date | null;
+  refundFeeCents: number;
+  refundFeePercent: number;
   createdAt: Date;
   updatedAt: Date;
   ticketTypes: TicketTypeRecord[];
@@ -39,6 +43,10 @@ export interface EventFields {
   endsAt: Date;
   currency: string;
   published: boolean;
+  refundsAllowed: boolean;
+  refundDeadline: Date | null;
+  refundFeeCents: number;
+  refundFeePercent: number;
 }
 
 export interface TicketTypeFields {

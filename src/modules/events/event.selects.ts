@@ -25,6 +25,10 @@ export const EVENT_FIELDS = {
   currency: true,
   published: true,
   cancelledAt: true,
+  refundsAllowed: true,
+  refundDeadline: true,
+  refundFeeCents: true,
+  refundFeePercent: true,
   createdAt: true,
   updatedAt: true,
 } as const;

@@ -98,14 +98,25 @@ export class EventsRepository {
     });
   }
 
-  update(id: string, fields: Partial<EventFields>): Promise<EventRecord> {
-    return this.prisma.event.update({ where: { id }, data: fields, select: EVENT_WITH_TYPES });
-  }
-
-  async hasOrders(eventId: string): Promise<boolean> {
-    return (
-      (await this.prisma.order.findFirst({ where: { eventId }, select: { id: true } })) !== null
-    );
+  /**
+   * Changes the event. A new currency is taken only while no order of the event exists, decided
+   * under the event's row lock (FOR UPDATE): it waits for holds in flight, which take the event
+   * FOR KEY SHARE, and makes holds arriving later wait and then read the new currency. No window.
+   */
+  async update(id: string, fields: Partial<EventFields>): Promise<EventRecord | 'currency-locked'> {
+    if (fields.currency === undefined) {
+      return this.prisma.event.update({ where: { id }, data: fields, select: EVENT_WITH_TYPES });
+    }
+    return this.prisma.$transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ currency: string }[]>`
+        SELECT currency FROM events WHERE id = ${id}::uuid FOR UPDATE`;
+      if (locked && locked.currency !== fields.currency) {
+        const [sold] = await tx.$queryRaw<{ any: boolean }[]>`
+          SELECT EXISTS (SELECT 1 FROM orders WHERE event_id = ${id}::uuid) AS any`;
+        if (sold.any) return 'currency-locked';
+      }
+      return tx.event.update({ where: { id }, data: fields, select: EVENT_WITH_TYPES });
+    });
   }
 
   /**

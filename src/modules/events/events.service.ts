@@ -81,6 +81,10 @@ export class EventsService {
       endsAt: new Date(input.endsAt),
       currency: input.currency ?? 'USD',
       published: input.published ?? false,
+      refundsAllowed: input.refundsAllowed ?? true,
+      refundDeadline: toDateOrNull(input.refundDeadline) ?? null,
+      refundFeeCents: input.refundFeeCents ?? 0,
+      refundFeePercent: input.refundFeePercent ?? 0,
     };
     const ticketTypes: TicketTypeFields[] = (input.ticketTypes ?? []).map((type) => ({
       name: type.name,
@@ -118,6 +122,10 @@ export class EventsService {
       endsAt: input.endsAt === undefined ? undefined : new Date(input.endsAt),
       currency: input.currency,
       published: input.published,
+      refundsAllowed: input.refundsAllowed,
+      refundDeadline: toDateOrNull(input.refundDeadline),
+      refundFeeCents: input.refundFeeCents,
+      refundFeePercent: input.refundFeePercent,
     };
     if (changes.startsAt || changes.endsAt) {
       const errors = eventDateErrors(
@@ -128,14 +136,8 @@ export class EventsService {
       );
       if (errors.length > 0) throw EventsErrors.invalid(errors);
     }
-    if (
-      changes.currency !== undefined &&
-      changes.currency !== current.currency &&
-      (await this.events.hasOrders(id))
-    ) {
-      throw EventsErrors.currencyLocked();
-    }
     const event = await this.events.update(id, changes);
+    if (event === 'currency-locked') throw EventsErrors.currencyLocked();
     await this.listingCache.invalidate();
     return event;
   }

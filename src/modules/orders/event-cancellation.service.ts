@@ -7,11 +7,8 @@ import { MetricsService } from '../../infrastructure/metrics/metrics.service.js'
 import { EventAccess } from '../events/event-access.js';
 import type { EventRecord } from '../events/event.records.js';
 import { EventsRepository } from '../events/events.repository.js';
+import { REFUND_GRACE_SECONDS, RefundsService } from '../payments/refunds/refunds.service.js';
 import { OrdersRepository } from './orders.repository.js';
-import { OrdersService } from './orders.service.js';
-
-/** Refunds run a few at a time; any the provider refuses are retried by the order sweeper. */
-const REFUND_CONCURRENCY = 8;
 
 @Injectable()
 export class EventCancellationService {
@@ -21,37 +18,29 @@ export class EventCancellationService {
     private readonly access: EventAccess,
     private readonly events: EventsRepository,
     private readonly orders: OrdersRepository,
-    private readonly ordersService: OrdersService,
+    private readonly refunds: RefundsService,
     @Inject(LISTING_CACHE) private readonly listingCache: GenerationalCache,
     private readonly metrics: MetricsService,
   ) {}
 
   /**
-   * Cancels the event, every pending order (stock back) and every paid order (refunded), and
-   * voids their tickets, in one transaction (eventflow_cancel_event); the refunds follow it.
+   * Cancels the event, every pending order (stock back) and every paid order (REFUNDED in full,
+   * a refund recorded for each), and voids their tickets, in one transaction
+   * (eventflow_cancel_event); the refunds are sent after it, and any the provider refuses are
+   * retried by the sweeper.
    */
   async cancel(
     caller: AuthUser,
     eventId: string,
   ): Promise<{ event: EventRecord; cancelledOrders: number; refundedOrders: number }> {
     await this.access.requireOrganizer(caller, eventId);
-    const result = await this.orders.cancelEvent(eventId);
+    const result = await this.orders.cancelEvent(eventId, REFUND_GRACE_SECONDS);
     if (!result)
       throw CommonErrors.conflict('event-already-cancelled', 'The event is already cancelled.');
-    this.metrics.countOrders('cancelled', result.cancelledOrders);
+    this.metrics.countOrders('cancelled', result.cancelledOrders - result.refunds.length);
+    this.metrics.countOrders('refunded', result.refunds.length);
     await this.listingCache.invalidate();
-    const queue = [...result.refunds];
-    const worker = async () => {
-      for (let refund = queue.shift(); refund; refund = queue.shift()) {
-        await this.ordersService.refundCharge(
-          refund.orderId,
-          refund.paymentRef,
-          refund.totalCents,
-          refund.currency,
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: REFUND_CONCURRENCY }, worker));
+    await this.refunds.send(result.refunds);
     this.logger.log(
       `Event ${eventId} cancelled: ${result.cancelledOrders} orders cancelled, ${result.refunds.length} refunded`,
     );

@@ -7,20 +7,21 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
+import { PaymentsService } from '../payments/payments.service.js';
+import { RefundsService } from '../payments/refunds/refunds.service.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { OrdersRepository } from './orders.repository.js';
-import { OrdersService } from './orders.service.js';
 
 const EXPIRY_BATCH = 500;
-/** A refund is retried by the sweeper only after the request that owed it had time to do it. */
-const REFUND_GRACE_SECONDS = 10;
 const IDEMPOTENCY_KEY_HOURS = 24;
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Runs in every instance, without anyone calling the API: expires pending orders past their hold
  * (returning their stock exactly once, however many instances sweep: see eventflow_expire_orders),
- * retries refunds a provider refused, and forgets idempotency keys older than 24 hours.
+ * settles payment attempts left open past their lease (asking the provider what became of them),
+ * sends refunds still owed, and forgets idempotency keys older than 24 hours. Every queue is taken
+ * with SKIP LOCKED, so instances sweeping at once share the work instead of repeating it.
  */
 @Injectable()
 export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,7 +34,8 @@ export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly orders: OrdersRepository,
-    private readonly ordersService: OrdersService,
+    private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
     private readonly idempotencyKeys: IdempotencyRepository,
     private readonly metrics: MetricsService,
   ) {}
@@ -50,24 +52,19 @@ export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One sweep; also what tests call to sweep at a moment of their choosing. */
-  async sweep(): Promise<{ expired: number }> {
+  async sweep(): Promise<{ expired: number; reconciled: number; refundsSent: number }> {
     let expired = 0;
     for (let batch = EXPIRY_BATCH; batch === EXPIRY_BATCH;) {
       batch = await this.orders.expireDue(EXPIRY_BATCH);
       expired += batch;
     }
-    for (const owed of await this.orders.owedRefunds(REFUND_GRACE_SECONDS, 50)) {
-      await this.ordersService.refundCharge(
-        owed.orderId,
-        owed.paymentRef,
-        owed.totalCents,
-        owed.currency,
-      );
-    }
+    const reconciled = await this.payments.reconcile();
+    const refundsSent = await this.refunds.retryDue();
+    await this.refunds.reportOwed();
     if (Date.now() - this.lastCleanup > CLEANUP_INTERVAL_MS) await this.cleanUpIdempotencyKeys();
     this.metrics.countOrders('expired', expired);
     if (expired > 0) this.logger.log(`Expired ${expired} pending orders; their stock is back`);
-    return { expired };
+    return { expired, reconciled, refundsSent };
   }
 
   /** Forgets idempotency keys past their 24 hours, a batch at a time. */

@@ -1,6 +1,7 @@
+import type { PaymentRecord } from '../payments/payment.records.js';
 import type { TicketRecord } from '../tickets/ticket.records.js';
 
-export type OrderStatus = 'PENDING' | 'PAID' | 'CANCELLED' | 'EXPIRED';
+export type OrderStatus = 'PENDING' | 'PAID' | 'CANCELLED' | 'EXPIRED' | 'REFUNDED';
 
 export interface OrderItemRecord {
   ticketTypeId: string;
@@ -21,8 +22,23 @@ export interface OrderRecord {
   createdAt: Date;
   paidAt: Date | null;
   cancelledAt: Date | null;
-  paymentRef: string | null;
+  refundedCents: number;
+  refundedAt: Date | null;
   tickets: TicketRecord[];
+  /** The latest payment attempt, if any. */
+  payment: PaymentRecord | null;
+}
+
+/** An order with what its cancellation rules need to know of its event. */
+export interface OrderWithEvent extends OrderRecord {
+  event: {
+    organizerId: string;
+    startsAt: Date;
+    refundsAllowed: boolean;
+    refundDeadline: Date | null;
+    refundFeeCents: number;
+    refundFeePercent: number;
+  };
 }
 
 /** What eventflow_hold_order answers (see its migration). */
@@ -53,11 +69,21 @@ export type HoldOutcome =
       maxPerBuyer: number;
       alreadyHeld: number;
     }
-  | { outcome: 'TOTAL_TOO_LARGE' };
+  | { outcome: 'TOTAL_TOO_LARGE' }
+  /** An order of this id is there already: the first request of an Idempotency-Key committed it. */
+  | { outcome: 'EXISTS' };
 
-export interface OwedRefund {
-  orderId: string;
-  paymentRef: string;
-  totalCents: number;
-  currency: string;
-}
+/** What eventflow_cancel_pending_order answers. */
+export type CancelOutcome =
+  | { outcome: 'CANCELLED' }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'NOT_PENDING'; orderStatus: OrderStatus };
+
+/** What eventflow_refund_order answers. */
+export type RefundOutcome =
+  | { outcome: 'REFUNDED'; refundId: string | null }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'NOT_PAID'; orderStatus: OrderStatus }
+  | { outcome: 'TICKET_USED' };
+
+export type RefundReason = 'REQUESTED_BY_BUYER' | 'CANCELLED_BY_ORGANIZER' | 'EVENT_CANCELLED';

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -11,6 +12,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { SignedIn } from '../../common/auth/access.decorators.js';
 import { PurchaseRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
@@ -62,20 +64,35 @@ export class OrdersController {
       'Sales not open or closed, event started or cancelled, over maxPerOrder or maxPerBuyer, or the Idempotency-Key was used for another request.',
     type: ProblemResponse,
   })
-  create(
+  async create(
     @CurrentUser() caller: AuthUser,
     @Body() input: CreateOrderInput,
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
   ): Promise<OrderOutput> {
-    return this.orders.create(caller, input, idempotent);
+    return (await this.orders.create(caller, input, idempotent)).body;
   }
 
   @Post(':id/pay')
   @SignedIn()
+  @PurchaseRateLimited()
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: 'Pay a pending order: PAID, one ticket per unit' })
-  @ApiOkResponse({ type: OrderOutput })
+  @ApiOperation({
+    summary: 'Pay a pending order (server-side confirmation): PAID, one ticket per unit',
+    description:
+      'The payment is recorded before the provider is called: a second pay of the same order while one runs is a 409 ' +
+      '`payment-in-progress`, never a second charge. With Stripe, `paymentToken` is a PaymentMethod id (`pm_...`). ' +
+      'A free order is confirmed without any provider. At most 5 declined payments per order (then 409 `too-many-declines`); ' +
+      'pays count in the per-account purchase rate limit.',
+  })
+  @ApiOkResponse({ type: OrderOutput, description: 'PAID, with its tickets.' })
+  @ApiAcceptedResponse({
+    type: OrderOutput,
+    description:
+      'Still PENDING: `payment.status` is REQUIRES_ACTION (complete 3-D Secure in the browser with `payment.clientSecret`; ' +
+      'the order becomes PAID when the provider reports it) or PROCESSING (the provider has not answered yet: the order ' +
+      'updates by itself; poll GET /api/orders/{id}). Not kept for Idempotency-Key retries: a retry answers the state then.',
+  })
   @ApiBadRequest()
   @ApiNotFound('The order')
   @ApiPaymentRequiredResponse({
@@ -83,24 +100,88 @@ export class OrdersController {
     type: ProblemResponse,
   })
   @ApiConflictResponse({
-    description: 'The order is not pending (expired, cancelled, already paid).',
+    description:
+      'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`; `order-not-payable` when it ran out ' +
+      'during the payment: the charge is refunded), another payment of it is open (`payment-in-progress`), too many declines ' +
+      '(`too-many-declines`), or the Idempotency-Key is in use.',
     type: ProblemResponse,
   })
   @ApiUnprocessableEntityResponse({
     description: 'The Idempotency-Key was used for another request.',
     type: ProblemResponse,
   })
-  @ApiBadGatewayResponse({
-    description: 'The payment provider failed; the order stays PENDING.',
+  @ApiTooManyRequestsResponse({
+    description: 'Too many purchases and payments from this account; see Retry-After.',
     type: ProblemResponse,
   })
-  pay(
+  @ApiBadGatewayResponse({
+    description:
+      'The payment provider refused the request; nothing was charged and the order stays PENDING.',
+    type: ProblemResponse,
+  })
+  async pay(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,
     @Body() input: PayOrderInput,
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderOutput> {
-    return this.orders.pay(caller, id, input.paymentToken, idempotent);
+    const answer = await this.orders.pay(caller, id, input.paymentToken, idempotent);
+    void reply.status(answer.status);
+    return answer.body;
+  }
+
+  @Post(':id/checkout')
+  @SignedIn()
+  @PurchaseRateLimited()
+  @HttpCode(202)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary: 'Open a payment for the buyer’s browser (client-side confirmation)',
+    description:
+      'Creates the provider’s payment for the order (with Stripe, a PaymentIntent) and answers the order, still PENDING, with ' +
+      '`payment.status` REQUIRES_ACTION and `payment.clientSecret` for Stripe.js (`stripe.confirmPayment`). The order becomes ' +
+      'PAID when Stripe reports the payment succeeded to POST /api/payments/stripe/webhook. Asking again while that payment is ' +
+      'open answers the same one. The built-in test provider has no browser confirmation (409 `checkout-unavailable`).',
+  })
+  @ApiAcceptedResponse({
+    type: OrderOutput,
+    description: 'PENDING, with the open payment and its client secret.',
+  })
+  @ApiOkResponse({ type: OrderOutput, description: 'Already PAID by this payment.' })
+  @ApiBadRequest()
+  @ApiNotFound('The order')
+  @ApiPaymentRequiredResponse({
+    description: 'This payment was declined (an Idempotency-Key retried after a decline).',
+    type: ProblemResponse,
+  })
+  @ApiConflictResponse({
+    description:
+      'Not pending, hold ran out, a server-side payment of it is in progress, too many declines, free (`nothing-to-pay`), ' +
+      'no browser confirmation with this provider (`checkout-unavailable`), or the Idempotency-Key is in use.',
+    type: ProblemResponse,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key was used for another request.',
+    type: ProblemResponse,
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many purchases and payments from this account; see Retry-After.',
+    type: ProblemResponse,
+  })
+  @ApiBadGatewayResponse({
+    description: 'The payment provider refused the request; nothing was charged.',
+    type: ProblemResponse,
+  })
+  async checkout(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @IdempotencyKey() idempotent: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderOutput> {
+    const answer = await this.orders.checkout(caller, id, idempotent);
+    void reply.status(answer.status);
+    return answer.body;
   }
 
   @Post(':id/cancel')
@@ -108,13 +189,19 @@ export class OrdersController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel an order (its buyer or the event’s organizer)',
-    description: 'The stock comes back. A paid order is refunded until the event starts, then 409.',
+    description:
+      'A PENDING order is CANCELLED and its stock comes back. A PAID order is REFUNDED (a free one CANCELLED): its tickets void, ' +
+      'its stock back, its money sent back. Its buyer may do so only under the event’s refund policy: refunds allowed, before ' +
+      '`refundDeadline` (default: the event’s start), and gets the total less the refund fee. The organizer refunds in full, any ' +
+      'time. Never once a ticket of the order was checked in.',
   })
   @ApiOkResponse({ type: OrderOutput })
   @ApiBadRequest()
   @ApiNotFound('The order')
   @ApiConflictResponse({
-    description: 'Already cancelled or expired, or the event has started.',
+    description:
+      'Not cancellable (`order-not-cancellable`: already cancelled, expired or refunded), refunds closed (`refund-window-closed`) ' +
+      'or not offered (`refunds-not-allowed`), or a ticket of it was used (`ticket-used`).',
     type: ProblemResponse,
   })
   cancel(

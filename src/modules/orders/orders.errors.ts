@@ -24,7 +24,7 @@ export const OrdersErrors = {
   noLongerPayable: () =>
     CommonErrors.conflict(
       'order-not-payable',
-      'The order stopped being payable while the payment ran (its hold expired or it was cancelled); the charge was refunded.',
+      'The order stopped being payable while the payment ran (its hold ran out, or it was cancelled); the charge is refunded.',
     ),
   notCancellable: (status: OrderStatus) =>
     CommonErrors.conflict(
@@ -34,10 +34,45 @@ export const OrdersErrors = {
         orderStatus: status,
       },
     ),
-  refundWindowClosed: () =>
+  refundWindowClosed: (deadline: Date) =>
     CommonErrors.conflict(
       'refund-window-closed',
-      'The event has started; a paid order can no longer be refunded.',
+      `Refunds of this event closed at ${deadline.toISOString()}; a paid order can no longer be cancelled by its buyer.`,
+      { refundDeadline: deadline.toISOString() },
+    ),
+  refundsNotAllowed: () =>
+    CommonErrors.conflict(
+      'refunds-not-allowed',
+      'The organizer of this event does not refund tickets; a paid order cannot be cancelled by its buyer.',
+    ),
+  ticketUsed: () =>
+    CommonErrors.conflict(
+      'ticket-used',
+      'A ticket of this order was checked in at the door; the order can no longer be refunded.',
+    ),
+  paymentInProgress: (paymentId: string, paymentStatus: string) =>
+    CommonErrors.conflict(
+      'payment-in-progress',
+      paymentStatus === 'REQUIRES_ACTION'
+        ? 'A payment of this order is waiting for the buyer to complete it (3-D Secure, or in the browser).'
+        : 'A payment of this order is already being processed; its outcome will show on the order.',
+      { paymentId, paymentStatus },
+    ),
+  tooManyDeclines: (holdEndsAt: string) =>
+    CommonErrors.conflict(
+      'too-many-declines',
+      'Too many declined payments for this order; it can be paid again once its hold ends and it is ordered anew.',
+      { holdEndsAt: new Date(holdEndsAt).toISOString() },
+    ),
+  nothingToPay: () =>
+    CommonErrors.conflict(
+      'nothing-to-pay',
+      'This order is free: confirm it with POST /api/orders/{id}/pay.',
+    ),
+  browserCheckoutUnavailable: () =>
+    CommonErrors.conflict(
+      'checkout-unavailable',
+      'The configured payment provider has no browser confirmation; pay with POST /api/orders/{id}/pay.',
     ),
   paymentDeclined: (reason: string) =>
     new DomainError(402, 'payment-declined', 'Payment Required', reason),
@@ -51,7 +86,9 @@ export const OrdersErrors = {
 };
 
 /** The HTTP answer to each refusal of eventflow_hold_order. */
-export function holdRefusal(outcome: Exclude<HoldOutcome, { outcome: 'HELD' }>): DomainError {
+export function holdRefusal(
+  outcome: Exclude<HoldOutcome, { outcome: 'HELD' | 'EXISTS' }>,
+): DomainError {
   switch (outcome.outcome) {
     case 'SOLD_OUT':
       return CommonErrors.conflict(

@@ -3,7 +3,15 @@ import { describeDatabaseError } from '../../common/errors/error-mapper.js';
 import { pageWindow } from '../../common/http/pagination.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
-import type { HoldOutcome, OrderRecord, OrderStatus, OwedRefund } from './order.records.js';
+import type { PaymentProviderName } from '../payments/payment-provider.js';
+import type {
+  CancelOutcome,
+  HoldOutcome,
+  OrderRecord,
+  OrderWithEvent,
+  RefundOutcome,
+  RefundReason,
+} from './order.records.js';
 
 const ORDER_WITH_LINES = {
   id: true,
@@ -16,7 +24,8 @@ const ORDER_WITH_LINES = {
   createdAt: true,
   paidAt: true,
   cancelledAt: true,
-  paymentRef: true,
+  refundedCents: true,
+  refundedAt: true,
   items: {
     select: { ticketTypeId: true, name: true, quantity: true, unitPriceCents: true },
     orderBy: { ticketTypeId: 'asc' },
@@ -32,7 +41,44 @@ const ORDER_WITH_LINES = {
     },
     orderBy: [{ ticketTypeId: 'asc' }, { code: 'asc' }],
   },
+  payments: {
+    select: {
+      id: true,
+      orderId: true,
+      provider: true,
+      providerRef: true,
+      amountCents: true,
+      currency: true,
+      status: true,
+      declined: true,
+      failureReason: true,
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: 1,
+  },
 } satisfies Prisma.OrderSelect;
+
+const REFUND_POLICY = {
+  organizerId: true,
+  startsAt: true,
+  refundsAllowed: true,
+  refundDeadline: true,
+  refundFeeCents: true,
+  refundFeePercent: true,
+} satisfies Prisma.EventSelect;
+
+type OrderRow = Prisma.OrderGetPayload<{ select: typeof ORDER_WITH_LINES }>;
+
+function toOrderRecord<T extends OrderRow>({
+  payments,
+  ...order
+}: T): Omit<T, 'payments'> & OrderRecord {
+  const [payment] = payments;
+  return {
+    ...order,
+    payment: payment ? { ...payment, provider: payment.provider as PaymentProviderName } : null,
+  };
+}
 
 export interface HoldRequest {
   orderId: string;
@@ -49,9 +95,6 @@ export interface BatchedHold {
   quantity: number;
 }
 
-/** Work to do in the same transaction as a write, after it succeeded (an idempotency answer). */
-export type InTransaction<T> = (tx: Prisma.TransactionClient, result: T) => Promise<void>;
-
 /**
  * The order state machine's writes are PostgreSQL functions (migration order_functions): each is
  * one round trip and one short transaction, so the hot ticket_types rows stay locked for server
@@ -62,59 +105,30 @@ export class OrdersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * One order's hold (eventflow_hold_order): a single statement, or, when an idempotency answer
-   * must commit with the order, that statement and the answer in one transaction.
+   * One order's hold (eventflow_hold_order), keyed or not: a single statement on Prisma's own pool
+   * (the same connections and limits) but not through the client, whose per-query work the
+   * flash-sale benchmark profiled at about 9% of the API's CPU. A named statement is also parsed
+   * and planned once per connection instead of on every call.
    */
-  async hold(
-    request: HoldRequest,
-    alsoInTransaction?: InTransaction<HoldOutcome>,
-  ): Promise<HoldOutcome> {
-    const ids = request.items.map((item) => item.ticketTypeId);
-    const quantities = request.items.map((item) => item.quantity);
+  async hold(request: HoldRequest): Promise<HoldOutcome> {
     try {
-      if (!alsoInTransaction)
-        return await this.holdOnPool(
+      const result = await this.prisma.pool.query<{ outcome: HoldOutcome }>({
+        name: 'eventflow_hold_order',
+        text: 'SELECT eventflow_hold_order($1::uuid, $2::uuid, $3::uuid[], $4::int[], $5::int) AS outcome',
+        values: [
           request.orderId,
           request.userId,
-          ids,
-          quantities,
+          request.items.map((item) => item.ticketTypeId),
+          request.items.map((item) => item.quantity),
           request.holdSeconds,
-        );
-      return await this.prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<{ outcome: HoldOutcome }[]>`
-          SELECT eventflow_hold_order(${request.orderId}::uuid, ${request.userId}::uuid, ${ids}::uuid[],
-                                      ${quantities}::int[], ${request.holdSeconds}::int) AS outcome`;
-        const outcome = rows[0].outcome;
-        await alsoInTransaction(tx, outcome);
-        return outcome;
+        ],
       });
+      return result.rows[0].outcome;
     } catch (error) {
       const lost = lostRace(error);
       if (lost) return lost;
       throw error;
     }
-  }
-
-  /**
-   * The hold without an Idempotency-Key (multi-item orders, and ticket types with maxPerBuyer,
-   * which are not batched). It goes to Prisma's own connection pool (the same connections and
-   * limits) but not through the client: the flash-sale benchmark profiled Prisma's per-query work
-   * at about 9% of the API's CPU on this path. A named statement is also parsed and planned once
-   * per connection instead of on every call.
-   */
-  private async holdOnPool(
-    orderId: string,
-    userId: string,
-    ids: string[],
-    quantities: number[],
-    holdSeconds: number,
-  ): Promise<HoldOutcome> {
-    const result = await this.prisma.pool.query<{ outcome: HoldOutcome }>({
-      name: 'eventflow_hold_order',
-      text: 'SELECT eventflow_hold_order($1::uuid, $2::uuid, $3::uuid[], $4::int[], $5::int) AS outcome',
-      values: [orderId, userId, ids, quantities, holdSeconds],
-    });
-    return result.rows[0].outcome;
   }
 
   /**
@@ -144,18 +158,18 @@ export class OrdersRepository {
     return result.rows[0].outcomes;
   }
 
-  findById(id: string): Promise<OrderRecord | null> {
-    return this.prisma.order.findUnique({ where: { id }, select: ORDER_WITH_LINES });
+  async findById(id: string): Promise<OrderRecord | null> {
+    const order = await this.prisma.order.findUnique({ where: { id }, select: ORDER_WITH_LINES });
+    return order && toOrderRecord(order);
   }
 
   /** The order with what its cancellation rules need to know of its event. */
-  findWithEvent(
-    id: string,
-  ): Promise<(OrderRecord & { event: { organizerId: string; startsAt: Date } }) | null> {
-    return this.prisma.order.findUnique({
+  async findWithEvent(id: string): Promise<OrderWithEvent | null> {
+    const order = await this.prisma.order.findUnique({
       where: { id },
-      select: { ...ORDER_WITH_LINES, event: { select: { organizerId: true, startsAt: true } } },
+      select: { ...ORDER_WITH_LINES, event: { select: REFUND_POLICY } },
     });
+    return order && toOrderRecord(order);
   }
 
   async listForBuyer(
@@ -172,54 +186,30 @@ export class OrdersRepository {
       }),
       this.prisma.order.count({ where: { userId } }),
     ]);
-    return { orders, total };
+    return { orders: orders.map((order) => toOrderRecord(order)), total };
   }
 
-  /** PENDING -> PAID with its tickets; null when the order stopped being payable. */
-  async markPaid(
+  /** PENDING -> CANCELLED, stock back (eventflow_cancel_pending_order). */
+  async cancelPending(orderId: string): Promise<CancelOutcome> {
+    const rows = await this.prisma.$queryRaw<{ outcome: CancelOutcome }[]>`
+      SELECT eventflow_cancel_pending_order(${orderId}::uuid) AS outcome`;
+    return rows[0].outcome;
+  }
+
+  /**
+   * PAID -> REFUNDED with a refund of `refundCents` recorded, stock back, tickets void, unless a
+   * ticket was used (eventflow_refund_order). The refund row is sent by the caller right after.
+   */
+  async refund(
     orderId: string,
-    paymentRef: string | null,
-    tickets: { code: string; ticketTypeId: string }[],
-    alsoInTransaction?: InTransaction<Date | null>,
-  ): Promise<Date | null> {
-    const codes = tickets.map((t) => t.code);
-    const types = tickets.map((t) => t.ticketTypeId);
-    const run = async (client: Prisma.TransactionClient | PrismaService) => {
-      const rows = await client.$queryRaw<{ paid_at: Date | null }[]>`
-        SELECT eventflow_mark_paid(${orderId}::uuid, ${paymentRef}, ${codes}::text[], ${types}::uuid[]) AS paid_at`;
-      return rows[0].paid_at;
-    };
-    if (!alsoInTransaction) return run(this.prisma);
-    return this.prisma.$transaction(async (tx) => {
-      const paidAt = await run(tx);
-      await alsoInTransaction(tx, paidAt);
-      return paidAt;
-    });
-  }
-
-  /** A charge taken for an order that did not become paid: remembered until it is refunded. */
-  async recordChargeToRefund(orderId: string, paymentRef: string): Promise<void> {
-    await this.prisma.order.updateMany({
-      where: { id: orderId, paymentRef: null },
-      data: { paymentRef },
-    });
-  }
-
-  async markRefunded(orderId: string): Promise<void> {
-    await this.prisma.order.updateMany({
-      where: { id: orderId, refundedAt: null },
-      data: { refundedAt: new Date() },
-    });
-  }
-
-  /** Conditional: false when the order was no longer in `expected` (someone else moved it first). */
-  async cancel(
-    orderId: string,
-    expected: Extract<OrderStatus, 'PENDING' | 'PAID'>,
-  ): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<{ cancelled: boolean }[]>`
-      SELECT eventflow_cancel_order(${orderId}::uuid, ${expected}::"OrderStatus") AS cancelled`;
-    return rows[0].cancelled;
+    refundCents: number,
+    reason: RefundReason,
+    graceSeconds: number,
+  ): Promise<RefundOutcome> {
+    const rows = await this.prisma.$queryRaw<{ outcome: RefundOutcome }[]>`
+      SELECT eventflow_refund_order(${orderId}::uuid, ${refundCents}::int, ${reason}::"RefundReason",
+                                    ${graceSeconds}::int) AS outcome`;
+    return rows[0].outcome;
   }
 
   async expireDue(limit: number): Promise<number> {
@@ -232,22 +222,13 @@ export class OrdersRepository {
   /** Null when the event does not exist or was already cancelled. */
   async cancelEvent(
     eventId: string,
-  ): Promise<{ cancelledOrders: number; refunds: OwedRefund[] } | null> {
+    graceSeconds: number,
+  ): Promise<{ cancelledOrders: number; refunds: string[] } | null> {
     const rows = await this.prisma.$queryRaw<
-      { result: { cancelledOrders: number; refunds: OwedRefund[] } | null }[]
+      { result: { cancelledOrders: number; refunds: string[] } | null }[]
     >`
-      SELECT eventflow_cancel_event(${eventId}::uuid) AS result`;
+      SELECT eventflow_cancel_event(${eventId}::uuid, ${graceSeconds}::int) AS result`;
     return rows[0].result;
-  }
-
-  /** Charges taken for orders that are not paid (cancelled, or expired mid-payment) and not yet refunded. */
-  async owedRefunds(olderThanSeconds: number, limit: number): Promise<OwedRefund[]> {
-    return this.prisma.$queryRaw<OwedRefund[]>`
-      SELECT id AS "orderId", payment_ref AS "paymentRef", total_cents AS "totalCents", currency
-        FROM orders
-       WHERE payment_ref IS NOT NULL AND refunded_at IS NULL AND status <> 'PAID'
-         AND coalesce(cancelled_at, expired_at, paid_at, created_at) < now() - make_interval(secs => ${olderThanSeconds}::int)
-       LIMIT ${limit}::int`;
   }
 }
 
@@ -256,11 +237,9 @@ export class OrdersRepository {
  * (the raise rolls its inserts back): "eventflow:<outcome>:<id>:<available>" in the message.
  */
 function lostRace(error: unknown): HoldOutcome | undefined {
-  const match = /eventflow:(SOLD_OUT|EVENT_CANCELLED):([0-9a-f-]{36}):(\d+)/.exec(
+  const match = /eventflow:SOLD_OUT:([0-9a-f-]{36}):(\d+)/.exec(
     describeDatabaseError(error).message,
   );
   if (!match) return undefined;
-  return match[1] === 'SOLD_OUT'
-    ? { outcome: 'SOLD_OUT', ticketTypeId: match[2], available: Number(match[3]) }
-    : { outcome: 'EVENT_CANCELLED' };
+  return { outcome: 'SOLD_OUT', ticketTypeId: match[1], available: Number(match[2]) };
 }

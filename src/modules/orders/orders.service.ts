@@ -1,37 +1,42 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
-import {
-  PAYMENT_PROVIDER,
-  PaymentProviderError,
-  type PaymentProvider,
-} from '../payments/payment-provider.js';
-import { newTicketCode } from '../tickets/ticket-code.js';
+import type { BeginOutcome, PaymentRecord } from '../payments/payment.records.js';
+import { PaymentsService, type ChargeOutcome } from '../payments/payments.service.js';
+import { REFUND_GRACE_SECONDS, RefundsService } from '../payments/refunds/refunds.service.js';
 import type { CreateOrderInput } from './dto/create-order.input.js';
 import { OrderOutput } from './dto/order.output.js';
 import { replay, type IdempotentRequest } from './idempotency/idempotency.js';
-import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { HoldBatcher } from './hold-batcher.js';
-import type { HoldOutcome, OrderRecord } from './order.records.js';
+import type { HoldOutcome, OrderRecord, OrderWithEvent } from './order.records.js';
 import { holdRefusal, OrdersErrors } from './orders.errors.js';
 import { OrdersRepository } from './orders.repository.js';
+import { buyerRefundCents, refundDeadlineOf } from './refund-policy.js';
 
 type HeldOrder = Extract<HoldOutcome, { outcome: 'HELD' }>['order'];
 
+/**
+ * An answer and its status. `final` answers are kept for the requests' Idempotency-Key retries;
+ * one that will change (a payment still in progress, 202) is not: a retry looks again.
+ */
+export interface OrderAnswer {
+  status: 200 | 201 | 202;
+  body: OrderOutput;
+  final: boolean;
+}
+
 @Injectable()
 export class OrdersService {
-  private readonly logger = new Logger(OrdersService.name);
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly orders: OrdersRepository,
     private readonly idempotency: IdempotencyService,
-    private readonly idempotencyKeys: IdempotencyRepository,
-    @Inject(PAYMENT_PROVIDER) private readonly payments: PaymentProvider,
+    private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
     private readonly metrics: MetricsService,
     private readonly batcher: HoldBatcher,
   ) {}
@@ -39,21 +44,24 @@ export class OrdersService {
   /**
    * Holds stock for every item at once, all or nothing: every rule is checked in the transaction
    * that takes the stock (eventflow_hold_order, or eventflow_hold_batch for the flash-sale shape).
-   * With an Idempotency-Key, the answer commits with the order.
+   * With an Idempotency-Key, the order's id is the key's, so a retry finds the order it made.
    */
   async create(
     caller: AuthUser,
     input: CreateOrderInput,
     idempotent?: IdempotentRequest,
-  ): Promise<OrderOutput> {
+  ): Promise<OrderAnswer> {
     const ids = input.items.map((item) => item.ticketTypeId.toLowerCase());
     if (new Set(ids).size !== ids.length) throw OrdersErrors.duplicateItems();
     const items = input.items.map((item, index) => ({
       ticketTypeId: ids[index],
       quantity: item.quantity,
     }));
-    return this.idempotently(caller, idempotent, async () => {
-      const outcome = await this.holdStock(caller, items, idempotent);
+    return this.idempotently(caller, idempotent, async (orderId) => {
+      const outcome = await this.holdStock(caller, items, orderId);
+      if (outcome.outcome === 'EXISTS') {
+        return { status: 201, body: await this.ownOrderOutput(caller, orderId!), final: true };
+      }
       this.metrics.countOrders(
         outcome.outcome === 'HELD'
           ? 'held'
@@ -62,122 +70,150 @@ export class OrdersService {
             : 'rejected',
       );
       if (outcome.outcome !== 'HELD') throw holdRefusal(outcome);
-      return heldOrderOutput(outcome.order);
+      return { status: 201, body: heldOrderOutput(outcome.order), final: true };
     });
   }
 
   /**
    * The flash-sale shape (one ticket type, no Idempotency-Key) goes through the batcher; the rest,
-   * and ticket types with maxPerBuyer, through the single hold, whose answer can commit with an
-   * idempotency key in one transaction.
+   * and ticket types with maxPerBuyer, through the single hold.
    */
   private async holdStock(
     caller: AuthUser,
     items: { ticketTypeId: string; quantity: number }[],
-    idempotent: IdempotentRequest | undefined,
+    keyedOrderId: string | undefined,
   ): Promise<HoldOutcome> {
-    const orderId = randomUUID();
-    if (!idempotent && items.length === 1) {
+    const orderId = keyedOrderId ?? randomUUID();
+    if (!keyedOrderId && items.length === 1) {
       const batched = await this.batcher.hold({ orderId, userId: caller.id, ...items[0] });
       if (batched.outcome !== 'SINGLE') return batched;
     }
-    return this.orders.hold(
-      { orderId, userId: caller.id, items, holdSeconds: this.config.orderHoldSeconds },
-      idempotent &&
-        (async (tx, held) => {
-          if (held.outcome === 'HELD') {
-            await this.idempotencyKeys.completeIn(tx, caller.id, idempotent.key, {
-              kind: 'ok',
-              status: 201,
-              body: heldOrderOutput(held.order),
-            });
-          }
-        }),
-    );
+    return this.orders.hold({
+      orderId,
+      userId: caller.id,
+      items,
+      holdSeconds: this.config.orderHoldSeconds,
+    });
   }
 
   /**
-   * Charges the buyer and issues the tickets. No database lock is held while the provider works;
-   * PENDING -> PAID is then conditional (still pending, not expired, event not cancelled), and a
-   * charge for an order that stopped being payable meanwhile is refunded.
+   * Pays the order with a payment token, confirmed here (server-side). The attempt is recorded
+   * before the provider is called, so two clicks on "pay" find each other (409) instead of
+   * charging twice, and an attempt whose answer is lost is settled by the sweeper. Answers 200
+   * PAID, or 202 while the buyer must act (3-D Secure) or the provider has not finished.
    */
   async pay(
     caller: AuthUser,
     orderId: string,
     paymentToken: string,
     idempotent?: IdempotentRequest,
-  ): Promise<OrderOutput> {
-    return this.idempotently(caller, idempotent, async () => {
-      const order = await this.orders.findById(orderId);
-      if (!order || order.userId !== caller.id) throw OrdersErrors.orderNotFound();
-      if (order.status !== 'PENDING') throw OrdersErrors.notPending(order.status);
-      if (order.expiresAt.getTime() <= Date.now()) throw OrdersErrors.holdExpired();
-
-      const reference = await this.charge(order, paymentToken);
-      const tickets = order.items.flatMap((item) =>
-        Array.from({ length: item.quantity }, () => ({
-          code: newTicketCode(),
-          ticketTypeId: item.ticketTypeId,
-        })),
-      );
-      const paidView = (paidAt: Date): OrderOutput =>
-        OrderOutput.from({
-          ...order,
-          status: 'PAID',
-          paidAt,
-          tickets: tickets.map((t) => ({
-            ...t,
-            eventId: order.eventId,
-            orderId: order.id,
-            status: 'VALID',
-            checkedInAt: null,
-          })),
-        });
-      const paidAt = await this.orders.markPaid(
-        order.id,
-        reference,
-        tickets,
-        idempotent &&
-          (async (tx, at) => {
-            if (at)
-              await this.idempotencyKeys.completeIn(tx, caller.id, idempotent.key, {
-                kind: 'ok',
-                status: 200,
-                body: paidView(at),
-              });
-          }),
-      );
-      if (!paidAt) {
-        if (reference) {
-          // Recorded first: if the refund below fails, the sweeper finds the charge and retries.
-          await this.orders.recordChargeToRefund(order.id, reference);
-          await this.refundCharge(order.id, reference, order.totalCents, order.currency);
-        }
-        throw OrdersErrors.noLongerPayable();
+  ): Promise<OrderAnswer> {
+    return this.idempotently(caller, idempotent, async (paymentId) => {
+      const begun = await this.payments.begin(caller.id, orderId, paymentId ?? randomUUID());
+      switch (begun.outcome) {
+        case 'STARTED':
+          return this.answerCharge(
+            orderId,
+            await this.payments.charge(begun.payment, paymentToken),
+          );
+        case 'EXISTS':
+          return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+        case 'FREE':
+          return this.payFree(caller, orderId);
+        case 'IN_PROGRESS':
+          throw OrdersErrors.paymentInProgress(begun.payment.id, begun.payment.status);
+        default:
+          throw notPayable(begun);
       }
-      this.metrics.countOrders('paid');
-      return paidView(paidAt);
     });
   }
 
-  /** By the buyer or the event's organizer. A paid order is refunded until the event starts. */
+  /**
+   * Client-side confirmation: opens a payment for the buyer's browser (Stripe.js) and answers its
+   * client secret; the order becomes PAID when the provider reports the payment succeeded (its
+   * webhook). Asking again while that payment is open answers the same one.
+   */
+  async checkout(
+    caller: AuthUser,
+    orderId: string,
+    idempotent?: IdempotentRequest,
+  ): Promise<OrderAnswer> {
+    if (!this.payments.confirmsInBrowser) throw OrdersErrors.browserCheckoutUnavailable();
+    return this.idempotently(caller, idempotent, async (paymentId) => {
+      const begun = await this.payments.begin(caller.id, orderId, paymentId ?? randomUUID());
+      switch (begun.outcome) {
+        case 'STARTED':
+          return this.answerCharge(orderId, await this.payments.openInBrowser(begun.payment));
+        case 'EXISTS':
+          return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+        case 'IN_PROGRESS':
+          if (begun.payment.status === 'REQUIRES_ACTION') {
+            return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+          }
+          throw OrdersErrors.paymentInProgress(begun.payment.id, begun.payment.status);
+        case 'FREE':
+          throw OrdersErrors.nothingToPay();
+        default:
+          throw notPayable(begun);
+      }
+    });
+  }
+
+  /**
+   * By the buyer or the event's organizer. A pending order is cancelled, its stock back. A paid
+   * one is refunded: by its buyer under the event's refund policy (allowed at all, before the
+   * deadline, less the fee), by the organizer in full; never once a ticket of it was used.
+   */
   async cancel(caller: AuthUser, orderId: string): Promise<OrderOutput> {
     const order = await this.orders.findWithEvent(orderId);
-    if (!order || (order.userId !== caller.id && order.event.organizerId !== caller.id))
-      throw OrdersErrors.orderNotFound();
-    if (order.status === 'PAID' && order.event.startsAt.getTime() <= Date.now())
-      throw OrdersErrors.refundWindowClosed();
-    if (order.status !== 'PENDING' && order.status !== 'PAID')
-      throw OrdersErrors.notCancellable(order.status);
-    if (!(await this.orders.cancel(order.id, order.status))) {
-      const now = await this.orders.findById(order.id);
-      throw OrdersErrors.notCancellable(now?.status ?? order.status);
+    const byOrganizer = order?.event.organizerId === caller.id;
+    if (!order || (order.userId !== caller.id && !byOrganizer)) throw OrdersErrors.orderNotFound();
+    if (order.status === 'PENDING') {
+      const outcome = await this.orders.cancelPending(order.id);
+      if (outcome.outcome === 'CANCELLED') {
+        this.metrics.countOrders('cancelled');
+        return this.orderOutput(order.id);
+      }
+      // Paid meanwhile: it is refunded instead, under the rules for a paid order.
+      if (outcome.outcome !== 'NOT_PENDING' || outcome.orderStatus !== 'PAID') {
+        throw OrdersErrors.notCancellable(
+          outcome.outcome === 'NOT_PENDING' ? outcome.orderStatus : order.status,
+        );
+      }
+      return this.refundPaid({ ...order, status: 'PAID' }, byOrganizer);
     }
-    this.metrics.countOrders('cancelled');
-    if (order.status === 'PAID' && order.paymentRef) {
-      await this.refundCharge(order.id, order.paymentRef, order.totalCents, order.currency);
+    if (order.status === 'PAID') return this.refundPaid(order, byOrganizer);
+    throw OrdersErrors.notCancellable(order.status);
+  }
+
+  private async refundPaid(order: OrderWithEvent, byOrganizer: boolean): Promise<OrderOutput> {
+    const refundCents = byOrganizer ? order.totalCents : this.buyerRefund(order);
+    const outcome = await this.orders.refund(
+      order.id,
+      refundCents,
+      byOrganizer ? 'CANCELLED_BY_ORGANIZER' : 'REQUESTED_BY_BUYER',
+      REFUND_GRACE_SECONDS,
+    );
+    switch (outcome.outcome) {
+      case 'TICKET_USED':
+        throw OrdersErrors.ticketUsed();
+      case 'NOT_PAID':
+        throw OrdersErrors.notCancellable(outcome.orderStatus);
+      case 'NOT_FOUND':
+        throw OrdersErrors.orderNotFound();
+      case 'REFUNDED':
+        this.metrics.countOrders('refunded');
+        if (outcome.refundId) await this.refunds.send([outcome.refundId]);
+        return this.orderOutput(order.id);
     }
-    return OrderOutput.from((await this.orders.findById(order.id))!);
+  }
+
+  /** The buyer's refund under the event's policy, or why there is none. */
+  private buyerRefund(order: OrderWithEvent): number {
+    if (!order.event.refundsAllowed) throw OrdersErrors.refundsNotAllowed();
+    const deadline = refundDeadlineOf(order.event);
+    if (deadline.getTime() <= Date.now()) throw OrdersErrors.refundWindowClosed(deadline);
+    return buyerRefundCents(order.totalCents, order.event);
   }
 
   async list(
@@ -196,66 +232,108 @@ export class OrdersService {
     return order;
   }
 
-  /**
-   * Refunds a charge recorded on the order (payment_ref). If the provider fails, the order stays
-   * without refunded_at and the sweeper retries it; refunds are idempotent per order.
-   */
-  async refundCharge(
-    orderId: string,
-    reference: string,
-    amountCents: number,
-    currency: string,
-  ): Promise<void> {
-    try {
-      await this.payments.refund({ orderId, reference, amountCents, currency });
-      await this.orders.markRefunded(orderId);
-    } catch (error) {
-      this.logger.error(
-        `Refund of order ${orderId} failed; the sweeper will retry it: ${(error as Error).message}`,
-      );
+  private async payFree(caller: AuthUser, orderId: string): Promise<OrderAnswer> {
+    const paid = await this.payments.payFree(caller.id, orderId);
+    switch (paid.outcome) {
+      case 'PAID':
+        this.metrics.countOrders('paid');
+        return { status: 200, body: await this.orderOutput(orderId), final: true };
+      case 'NOT_PENDING':
+        throw OrdersErrors.notPending(paid.orderStatus as OrderRecord['status']);
+      case 'EXPIRED':
+        throw OrdersErrors.holdExpired();
+      case 'NOT_FOUND':
+        throw OrdersErrors.orderNotFound();
     }
   }
 
-  /** The provider's charge reference; null for a free order (nothing to charge). */
-  private async charge(order: OrderRecord, paymentToken: string): Promise<string | null> {
-    if (order.totalCents === 0) return null;
-    let result;
-    try {
-      result = await this.payments.charge({
-        orderId: order.id,
-        amountCents: order.totalCents,
-        currency: order.currency,
-        paymentToken,
-      });
-    } catch (error) {
-      if (error instanceof PaymentProviderError) {
-        this.logger.warn(`Payment provider failed for order ${order.id}: ${error.message}`);
+  /** An attempt made earlier (by this Idempotency-Key, or open in the browser), as it stands. */
+  private async outcomeSoFar(orderId: string, payment: PaymentRecord): Promise<ChargeOutcome> {
+    const order = await this.orders.findById(orderId);
+    return this.payments.outcomeOf(payment, order?.status ?? 'PENDING');
+  }
+
+  private async answerCharge(orderId: string, outcome: ChargeOutcome): Promise<OrderAnswer> {
+    switch (outcome.kind) {
+      case 'paid':
+        this.metrics.countOrders('paid');
+        return { status: 200, body: await this.orderOutput(orderId), final: true };
+      case 'action-required':
+        return {
+          status: 202,
+          body: await this.orderOutput(orderId, outcome.clientSecret),
+          final: false,
+        };
+      case 'processing':
+        return { status: 202, body: await this.orderOutput(orderId), final: false };
+      case 'declined':
+        throw OrdersErrors.paymentDeclined(outcome.reason);
+      case 'provider-failed':
         throw OrdersErrors.paymentProviderFailed();
-      }
-      throw error;
+      case 'not-payable':
+        throw OrdersErrors.noLongerPayable();
     }
-    if (!result.approved) {
-      this.metrics.countOrders('declined');
-      throw OrdersErrors.paymentDeclined(result.reason);
-    }
-    return result.reference;
   }
 
-  /** Runs `operation` once per Idempotency-Key; a retry gets the first answer again. */
-  private async idempotently<T>(
+  private async orderOutput(
+    orderId: string,
+    clientSecret: string | null = null,
+  ): Promise<OrderOutput> {
+    const order = await this.orders.findById(orderId);
+    if (!order) throw OrdersErrors.orderNotFound();
+    return OrderOutput.from(order, clientSecret);
+  }
+
+  private async ownOrderOutput(caller: AuthUser, orderId: string): Promise<OrderOutput> {
+    return OrderOutput.from(await this.get(caller, orderId));
+  }
+
+  /**
+   * Runs `operation` once per Idempotency-Key, with the id the key fixes for what it makes; a
+   * retry gets the first final answer again.
+   */
+  private async idempotently(
     caller: AuthUser,
     idempotent: IdempotentRequest | undefined,
-    operation: () => Promise<T>,
-  ): Promise<T> {
-    if (!idempotent) return operation();
-    const earlier = await this.idempotency.begin(caller.id, idempotent);
-    if (earlier) return replay<T>(earlier);
+    operation: (resourceId: string | undefined) => Promise<OrderAnswer>,
+  ): Promise<OrderAnswer> {
+    if (!idempotent) return operation(undefined);
+    const start = await this.idempotency.begin(caller.id, idempotent);
+    if (start.kind === 'replay') {
+      return {
+        status: start.answer.status as OrderAnswer['status'],
+        body: replay<OrderOutput>(start.answer),
+        final: true,
+      };
+    }
     try {
-      return await operation();
+      const answer = await operation(start.resourceId);
+      if (answer.final) {
+        await this.idempotency.succeed(caller.id, idempotent, answer.status, answer.body);
+      } else {
+        await this.idempotency.keepOpen(caller.id, idempotent);
+      }
+      return answer;
     } catch (error) {
       await this.idempotency.settleFailure(caller.id, idempotent, error);
       throw error;
     }
+  }
+}
+
+/** Why an order cannot be paid, from eventflow_begin_payment's answer. */
+function notPayable(begun: BeginOutcome) {
+  switch (begun.outcome) {
+    case 'NOT_FOUND':
+      return OrdersErrors.orderNotFound();
+    case 'NOT_PENDING':
+      return OrdersErrors.notPending(begun.orderStatus as OrderRecord['status']);
+    case 'EXPIRED':
+      return OrdersErrors.holdExpired();
+    case 'TOO_MANY_DECLINES':
+      return OrdersErrors.tooManyDeclines(begun.expiresAt);
+    default:
+      throw new Error(`eventflow_begin_payment answered ${begun.outcome}, which is not a refusal`);
   }
 }
 
@@ -271,6 +349,9 @@ function heldOrderOutput(order: HeldOrder): OrderOutput {
     createdAt: new Date(order.createdAt),
     paidAt: null,
     cancelledAt: null,
+    refundedCents: 0,
+    refundedAt: null,
     tickets: [],
+    payment: null,
   });
 }

@@ -1,10 +1,49 @@
-import { Module } from '@nestjs/common';
-import { PAYMENT_PROVIDER } from './payment-provider.js';
-import { TestPaymentProvider } from './test-payment-provider.js';
+import { Logger, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.js';
+import { PaymentsRepository } from './payments.repository.js';
+import { PaymentsService } from './payments.service.js';
+import { StripePaymentProvider } from './providers/stripe-payment-provider.js';
+import { TestPaymentProvider } from './providers/test-payment-provider.js';
+import { TestProviderLedger } from './providers/test-provider.ledger.js';
+import { RefundsRepository } from './refunds/refunds.repository.js';
+import { RefundsService } from './refunds/refunds.service.js';
+import { StripeWebhookController } from './stripe-webhook.controller.js';
 
-/** Binds the payment provider. Only the built-in test provider exists so far; a real one plugs in here. */
+/** The provider PAYMENT_PROVIDER names; the test one says so loudly wherever it matters. */
+function choosePaymentProvider(config: AppConfig, ledger: TestProviderLedger): PaymentProvider {
+  const logger = new Logger('Payments');
+  if (config.payments.provider === 'stripe' && config.payments.stripe) {
+    logger.log(
+      `Payments go through Stripe${config.payments.stripe.apiUrl ? ` at ${config.payments.stripe.apiUrl.origin}` : ''}`,
+    );
+    return new StripePaymentProvider(config.payments.stripe);
+  }
+  if (config.nodeEnv === 'production') {
+    logger.warn(
+      'PAYMENT_PROVIDER=test IN PRODUCTION: NO MONEY IS TAKEN. Every payment token but a few test ' +
+        'ones is approved and orders are PAID for free. Set PAYMENT_PROVIDER=stripe to take real payments.',
+    );
+  } else if (!config.payments.providerChosen) {
+    logger.log('PAYMENT_PROVIDER is not set: the built-in test provider takes no money');
+  }
+  return new TestPaymentProvider(ledger);
+}
+
 @Module({
-  providers: [{ provide: PAYMENT_PROVIDER, useClass: TestPaymentProvider }],
-  exports: [PAYMENT_PROVIDER],
+  controllers: [StripeWebhookController],
+  providers: [
+    TestProviderLedger,
+    {
+      provide: PAYMENT_PROVIDER,
+      inject: [APP_CONFIG, TestProviderLedger],
+      useFactory: choosePaymentProvider,
+    },
+    PaymentsRepository,
+    PaymentsService,
+    RefundsRepository,
+    RefundsService,
+  ],
+  exports: [PaymentsService, RefundsService, PAYMENT_PROVIDER],
 })
 export class PaymentsModule {}

@@ -16,10 +16,10 @@ export class StatsService {
   /** The organizer's sales figures, per ticket type and in total, from one database snapshot. */
   async forEvent(caller: AuthUser, eventId: string): Promise<EventStatsOutput> {
     const event = await this.access.requireOrganizer(caller, eventId);
-    const ticketTypes = await this.stats.figures(eventId);
+    const { ticketTypes, refunds } = await this.stats.figures(eventId);
     const total = Object.fromEntries(
       FIGURES.map((figure) => [figure, ticketTypes.reduce((sum, row) => sum + row[figure], 0)]),
     ) as unknown as FiguresOutput;
-    return { eventId, currency: event.currency, ticketTypes, total };
+    return { eventId, currency: event.currency, ticketTypes, total, ...refunds };
   }
 }

@@ -4,16 +4,19 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsInt,
   IsISO4217CurrencyCode,
   IsString,
   Length,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
-import { OptionalNotNull } from '../../../common/http/optional.js';
+import { OptionalNotNull, OptionalNullable } from '../../../common/http/optional.js';
 import { IsZonedDateTime } from '../../../common/http/dates.js';
-import { CreateTicketTypeInput } from './ticket-type.input.js';
+import { CreateTicketTypeInput, TICKET_LIMITS } from './ticket-type.input.js';
 
 export class CreateEventInput {
   @ApiProperty({ example: 'Rust & Rivers Open-Air Festival', minLength: 1, maxLength: 200 })
@@ -65,6 +68,53 @@ export class CreateEventInput {
   @OptionalNotNull()
   @IsBoolean()
   published?: boolean;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'Whether buyers may cancel a paid order for a refund (before `refundDeadline`). Organizers can always refund.',
+  })
+  @OptionalNotNull()
+  @IsBoolean()
+  refundsAllowed?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    nullable: true,
+    default: null,
+    description:
+      'Until when buyers may cancel a paid order for a refund; null: until the event starts.',
+  })
+  @OptionalNullable()
+  @IsZonedDateTime()
+  refundDeadline?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: TICKET_LIMITS.maxPriceCents,
+    default: 0,
+    description: 'Integer cents kept of each order a buyer cancels (plus `refundFeePercent`).',
+  })
+  @OptionalNotNull()
+  @IsInt({ message: 'must be an integer number of cents' })
+  @Min(0)
+  @Max(TICKET_LIMITS.maxPriceCents)
+  refundFeeCents?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description:
+      'Whole percent of the order total kept of each order a buyer cancels (rounded down to the cent), plus `refundFeeCents`.',
+  })
+  @OptionalNotNull()
+  @IsInt({ message: 'must be a whole percent' })
+  @Min(0)
+  @Max(100)
+  refundFeePercent?: number;
 
   @ApiPropertyOptional({ type: [CreateTicketTypeInput], maxItems: 20 })
   @OptionalNotNull()

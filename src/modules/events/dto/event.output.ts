@@ -51,6 +51,22 @@ export class EventOutput {
   @ApiProperty() published: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) cancelledAt: string | null;
   @ApiProperty({ format: 'uuid' }) organizerId: string;
+  @ApiProperty({ description: 'Whether buyers may cancel a paid order for a refund.' })
+  refundsAllowed: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Until when buyers may; null: until the event starts.',
+  })
+  refundDeadline: string | null;
+  @ApiProperty({ type: 'integer', description: 'Integer cents kept of a cancelled order.' })
+  refundFeeCents: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Whole percent of the total kept, besides refundFeeCents.',
+  })
+  refundFeePercent: number;
   @ApiProperty({ type: [TicketTypeOutput] }) ticketTypes: TicketTypeOutput[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -67,6 +83,10 @@ export class EventOutput {
       published: event.published,
       cancelledAt: event.cancelledAt?.toISOString() ?? null,
       organizerId: event.organizerId,
+      refundsAllowed: event.refundsAllowed,
+      refundDeadline: event.refundDeadline?.toISOString() ?? null,
+      refundFeeCents: event.refundFeeCents,
+      refundFeePercent: event.refundFeePercent,
       ticketTypes: event.ticketTypes.map((type) => TicketTypeOutput.from(type)),
       createdAt: event.createdAt.toISOString(),
       updatedAt: event.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { PageMetaResponse } from '../../../common/http/openapi.js';
+import { PaymentOutput } from '../../payments/dto/payment.output.js';
 import { TicketOutput } from '../../tickets/dto/ticket.output.js';
 import type { OrderItemRecord, OrderRecord, OrderStatus } from '../order.records.js';
 
@@ -23,22 +24,64 @@ export class OrderItemOutput {
   }
 }
 
+@ApiExtraModels(PaymentOutput)
 export class OrderOutput {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['PENDING', 'PAID', 'CANCELLED', 'EXPIRED'] }) status: OrderStatus;
+  @ApiProperty({
+    enum: ['PENDING', 'PAID', 'CANCELLED', 'EXPIRED', 'REFUNDED'],
+    description:
+      'PENDING holds stock until `expiresAt`; PAID; CANCELLED before payment (or a free order after); EXPIRED (the hold ran out); ' +
+      'REFUNDED: paid, then cancelled with `refundedCents` given back.',
+  })
+  status: OrderStatus;
   @ApiProperty({ format: 'uuid' }) eventId: string;
   @ApiProperty({ type: [OrderItemOutput] }) items: OrderItemOutput[];
   @ApiProperty({ type: 'integer', description: 'Integer cents.' }) totalCents: number;
   @ApiProperty({ example: 'USD' }) currency: string;
-  @ApiProperty({ format: 'date-time', description: 'A pending order holds its stock until then.' })
-  expiresAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'A pending order holds its stock until then; null once it is no longer pending.',
+  })
+  expiresAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) paidAt: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) cancelledAt: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When it was cancelled (CANCELLED or REFUNDED).',
+  })
+  cancelledAt: string | null;
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Integer cents given back of a REFUNDED order: its total less the refund fee. 0 otherwise.',
+  })
+  refundedCents: number;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description:
+      'When the payment provider confirmed that refund; null while it is still being sent.',
+  })
+  refundedAt: string | null;
   @ApiProperty({ type: [TicketOutput], description: 'One per unit once paid.' })
   tickets: TicketOutput[];
+  @ApiProperty({
+    description: 'The latest payment attempt; null before any.',
+    // OpenAPI 3.0's `nullable` does not reach through a $ref: "the attempt, or null" said so
+    // that validators and client generators read it alike.
+    anyOf: [
+      { $ref: getSchemaPath(PaymentOutput) },
+      { type: 'object', nullable: true, enum: [null] },
+    ],
+  })
+  payment: PaymentOutput | null;
 
-  static from(order: Omit<OrderRecord, 'userId' | 'paymentRef'>): OrderOutput {
+  static from(order: Omit<OrderRecord, 'userId'>, clientSecret: string | null = null): OrderOutput {
     return {
       id: order.id,
       status: order.status,
@@ -46,11 +89,14 @@ export class OrderOutput {
       items: order.items.map((item) => OrderItemOutput.from(item)),
       totalCents: order.totalCents,
       currency: order.currency,
-      expiresAt: order.expiresAt.toISOString(),
+      expiresAt: order.status === 'PENDING' ? order.expiresAt.toISOString() : null,
       createdAt: order.createdAt.toISOString(),
       paidAt: order.paidAt?.toISOString() ?? null,
       cancelledAt: order.cancelledAt?.toISOString() ?? null,
+      refundedCents: order.refundedCents,
+      refundedAt: order.refundedAt?.toISOString() ?? null,
       tickets: order.tickets.map((ticket) => TicketOutput.from(ticket)),
+      payment: order.payment ? PaymentOutput.from(order.payment, clientSecret) : null,
     };
   }
 }

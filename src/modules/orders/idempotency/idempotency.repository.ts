@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma } from '../../../generated/prisma/client.js';
 import { PrismaService } from '../../../infrastructure/database/prisma.service.js';
 import type { StoredAnswer } from './idempotency.js';
 
 export type Claim =
-  | { kind: 'claimed' }
+  | { kind: 'claimed'; resourceId: string }
   | { kind: 'answered'; fingerprint: string; answer: StoredAnswer }
   | { kind: 'in-flight'; fingerprint: string; leaseExpired: boolean };
-
-type Transaction = Prisma.TransactionClient;
 
 @Injectable()
 export class IdempotencyRepository {
@@ -24,12 +21,12 @@ export class IdempotencyRepository {
     fingerprint: string,
     leaseSeconds: number,
   ): Promise<Claim> {
-    const inserted = await this.prisma.$queryRaw<{ claimed: boolean }[]>`
+    const inserted = await this.prisma.$queryRaw<{ resource_id: string }[]>`
       INSERT INTO idempotency_keys (user_id, key, request_hash, locked_until)
       VALUES (${userId}::uuid, ${key}, ${fingerprint}, now() + make_interval(secs => ${leaseSeconds}::int))
       ON CONFLICT (user_id, key) DO NOTHING
-      RETURNING true AS claimed`;
-    if (inserted.length > 0) return { kind: 'claimed' };
+      RETURNING resource_id`;
+    if (inserted.length > 0) return { kind: 'claimed', resourceId: inserted[0].resource_id };
     const rows = await this.prisma.$queryRaw<
       {
         request_hash: string;
@@ -48,28 +45,29 @@ export class IdempotencyRepository {
     return { kind: 'in-flight', fingerprint: row.request_hash, leaseExpired: row.lease_expired };
   }
 
-  /** A request whose holder crashed (its lease ran out) may be taken over, by one request only. */
-  async takeOver(userId: string, key: string, leaseSeconds: number): Promise<boolean> {
-    const taken = await this.prisma.$executeRaw`
+  /**
+   * A request whose holder crashed (its lease ran out) may be taken over, by one request only; it
+   * gets the same resource id, so it makes (or finds) the same order or payment attempt.
+   */
+  async takeOver(userId: string, key: string, leaseSeconds: number): Promise<string | null> {
+    const taken = await this.prisma.$queryRaw<{ resource_id: string }[]>`
       UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => ${leaseSeconds}::int)
-       WHERE user_id = ${userId}::uuid AND key = ${key} AND response_status IS NULL AND locked_until <= now()`;
-    return taken === 1;
+       WHERE user_id = ${userId}::uuid AND key = ${key} AND response_status IS NULL AND locked_until <= now()
+      RETURNING resource_id`;
+    return taken[0]?.resource_id ?? null;
   }
 
-  /** Stores the answer in the caller's transaction: the order and its answer commit together. */
-  async completeIn(
-    tx: Transaction,
-    userId: string,
-    key: string,
-    answer: StoredAnswer,
-  ): Promise<void> {
-    await tx.$executeRaw`
+  async complete(userId: string, key: string, answer: StoredAnswer): Promise<void> {
+    await this.prisma.$executeRaw`
       UPDATE idempotency_keys SET response_status = ${answer.status}::int, response_body = ${JSON.stringify(answer)}::jsonb
        WHERE user_id = ${userId}::uuid AND key = ${key}`;
   }
 
-  complete(userId: string, key: string, answer: StoredAnswer): Promise<void> {
-    return this.completeIn(this.prisma, userId, key, answer);
+  /** No answer to keep yet (a payment still in progress): the next request with the key looks again. */
+  async reopen(userId: string, key: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE idempotency_keys SET locked_until = now()
+       WHERE user_id = ${userId}::uuid AND key = ${key} AND response_status IS NULL`;
   }
 
   /** After an unexpected failure nothing is remembered, so a retry runs again. */

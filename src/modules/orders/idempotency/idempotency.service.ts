@@ -19,35 +19,62 @@ export const IdempotencyErrors = {
     ),
 };
 
+/** Go ahead (with the id of what to make), or answer what the first request answered. */
+export type IdempotentStart =
+  { kind: 'run'; resourceId: string } | { kind: 'replay'; answer: StoredAnswer };
+
 /**
  * The rules of `Idempotency-Key` (API.md): the same key from the same user with the same request
  * answers the first answer again and does nothing twice; with another request, 422; while the
- * first is running, 409. The answer itself is stored by the operation, in its own transaction.
+ * first is running, 409. The key fixes the id of what its request makes (an order, a payment
+ * attempt), so even a retry after a crash between the write and its answer cannot make it twice:
+ * it finds what the first one made.
  */
 @Injectable()
 export class IdempotencyService {
   constructor(private readonly keys: IdempotencyRepository) {}
 
-  /** Null when the caller should go ahead (it now holds the key); else the answer to replay. */
-  async begin(userId: string, request: IdempotentRequest): Promise<StoredAnswer | null> {
+  async begin(userId: string, request: IdempotentRequest): Promise<IdempotentStart> {
     const claim = await this.keys.claim(userId, request.key, request.fingerprint, LEASE_SECONDS);
-    if (claim.kind === 'claimed') return null;
+    if (claim.kind === 'claimed') return { kind: 'run', resourceId: claim.resourceId };
     if (claim.fingerprint !== request.fingerprint) throw IdempotencyErrors.keyReused();
-    if (claim.kind === 'answered') return claim.answer;
-    if (claim.leaseExpired && (await this.keys.takeOver(userId, request.key, LEASE_SECONDS)))
-      return null;
+    if (claim.kind === 'answered') return { kind: 'replay', answer: claim.answer };
+    const resourceId = claim.leaseExpired
+      ? await this.keys.takeOver(userId, request.key, LEASE_SECONDS)
+      : null;
+    if (resourceId) return { kind: 'run', resourceId };
     throw IdempotencyErrors.inFlight();
   }
 
+  /** The request's final answer, kept for its retries. */
+  succeed(
+    userId: string,
+    request: IdempotentRequest,
+    status: number,
+    body: unknown,
+  ): Promise<void> {
+    return this.keys.complete(userId, request.key, { kind: 'ok', status, body });
+  }
+
+  /** An answer that will change (a payment still in progress): a retry asks again. */
+  keepOpen(userId: string, request: IdempotentRequest): Promise<void> {
+    return this.keys.reopen(userId, request.key);
+  }
+
   /**
-   * Records how an operation ended when it did not store its answer itself: a refusal is
-   * remembered (the retry gets the same refusal); an unexpected failure frees the key.
+   * Records how a request ended that did not succeed. A refusal (4xx) is remembered: the retry
+   * gets the same refusal. A 502 (the payment provider refused: nothing was made) frees the key,
+   * so the retry runs again. Anything else (a 503, an unexpected failure) may have made its
+   * order or attempt before failing: the key keeps its resource id and is open to a retry at once,
+   * which then finds what was made instead of making it twice.
    */
   async settleFailure(userId: string, request: IdempotentRequest, error: unknown): Promise<void> {
     if (error instanceof DomainError && error.status < 500) {
       await this.keys.complete(userId, request.key, answerOf(error));
-    } else {
+    } else if (error instanceof DomainError && error.status === 502) {
       await this.keys.release(userId, request.key);
+    } else {
+      await this.keys.reopen(userId, request.key);
     }
   }
 }

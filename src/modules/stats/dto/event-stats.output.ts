@@ -6,7 +6,10 @@ export class FiguresOutput {
   @ApiProperty({ type: 'integer', description: 'In pending orders.' }) held: number;
   @ApiProperty({ type: 'integer', description: 'In paid orders.' }) sold: number;
   @ApiProperty({ type: 'integer', description: 'Tickets admitted at the door.' }) checkedIn: number;
-  @ApiProperty({ type: 'integer', description: 'Integer cents of paid orders; refunds excluded.' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Integer cents of paid orders; refunded orders excluded (see refundFeesCents).',
+  })
   revenueCents: number;
 }
 
@@ -20,4 +23,14 @@ export class EventStatsOutput {
   @ApiProperty({ example: 'USD' }) currency: string;
   @ApiProperty({ type: [TicketTypeFiguresOutput] }) ticketTypes: TicketTypeFiguresOutput[];
   @ApiProperty({ type: FiguresOutput }) total: FiguresOutput;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Integer cents given back to buyers of REFUNDED orders.',
+  })
+  refundedCents: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Integer cents kept of REFUNDED orders (their refund fees): also the organizer’s.',
+  })
+  refundFeesCents: number;
 }

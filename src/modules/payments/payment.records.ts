@@ -1,0 +1,41 @@
+import type { PaymentProviderName } from './payment-provider.js';
+
+export type PaymentStatus = 'PROCESSING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'FAILED';
+
+/** A payments row: one attempt to take an order's money. */
+export interface PaymentRecord {
+  id: string;
+  orderId: string;
+  provider: PaymentProviderName;
+  providerRef: string | null;
+  amountCents: number;
+  currency: string;
+  status: PaymentStatus;
+  declined: boolean;
+  failureReason: string | null;
+}
+
+/** What eventflow_begin_payment answers (see its migration). */
+export type BeginOutcome =
+  | { outcome: 'STARTED'; payment: PaymentRecord; orderExpiresAt: string }
+  | { outcome: 'EXISTS'; payment: PaymentRecord }
+  | { outcome: 'IN_PROGRESS'; payment: PaymentRecord }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'NOT_PENDING'; orderStatus: string }
+  | { outcome: 'EXPIRED' }
+  | { outcome: 'FREE' }
+  | { outcome: 'TOO_MANY_DECLINES'; expiresAt: string };
+
+/** What eventflow_payment_succeeded answers. */
+export type SuccessOutcome =
+  | { outcome: 'PAID'; orderStatus: string }
+  | { outcome: 'REFUND_OWED'; refundId: string; orderStatus: string }
+  | { outcome: 'ALREADY_RECORDED'; orderStatus: string }
+  | { outcome: 'UNKNOWN_PAYMENT' };
+
+/** What eventflow_pay_free_order answers. */
+export type FreePayOutcome =
+  | { outcome: 'PAID' }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'NOT_PENDING'; orderStatus: string }
+  | { outcome: 'EXPIRED' };

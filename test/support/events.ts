@@ -15,6 +15,10 @@ export interface EventBody {
   published?: boolean;
   currency?: string;
   description?: string;
+  refundsAllowed?: boolean;
+  refundDeadline?: string | null;
+  refundFeeCents?: number;
+  refundFeePercent?: number;
   ticketTypes?: Record<string, unknown>[];
 }
 

@@ -108,12 +108,12 @@ ALTER TABLE "refunds" ADD CONSTRAINT "refunds_order_id_fkey" FOREIGN KEY ("order
 --
 --     events -> orders (ascending id) -> tickets -> ticket_types (ascending id) -> payments -> refunds
 --
--- A function takes the locks it needs in that order, skipping those it does not need. Writes that
--- check a foreign key take KEY SHARE on the referenced row; nothing takes FOR UPDATE on a row that
--- others reference (ticket types, orders, payments), only FOR NO KEY UPDATE, which KEY SHARE does
--- not wait for. The one FOR UPDATE is an event cancellation's (or currency change's) on the event
--- row: it waits for every transaction holding that event, and every transaction that touches an
--- event's orders or stock takes the event (KEY SHARE) before anything else.
+-- A function takes the locks it needs in that order, skipping those it does not need. Holds take
+-- their event FOR SHARE; an event cancellation (or a currency change) takes it NO KEY UPDATE, so
+-- each waits for the other: a hold in flight is either seen by the cancellation or sees it. Writes
+-- that check a foreign key take KEY SHARE on the referenced row, and nothing takes FOR UPDATE on a
+-- row others reference (only deletes of rows nothing references yet), so those checks never wait:
+-- a payment inserting tickets never waits on its event or its stock row.
 -- ---------------------------------------------------------------------------------------------
 
 -- Existing charges and refunds, moved into the new tables (the test provider was the only one).
@@ -283,7 +283,7 @@ END
 $$;
 
 -- Holds stock for every item of an order at once, all or nothing, and inserts the PENDING order.
--- The event is locked first (KEY SHARE, the lock order), and read as of that lock: an event
+-- The event is locked first (FOR SHARE, the lock order), and read as of that lock: an event
 -- cancellation or currency change in flight is waited for and seen, and one arriving later waits
 -- for this hold. Every rule is checked inside the transaction that takes the stock. The hot
 -- ticket_types row is locked last, by a conditional decrement, and held until the commit only. A
@@ -317,7 +317,7 @@ BEGIN
     SELECT e.* INTO v_event
       FROM events e
      WHERE e.id = (SELECT t.event_id FROM ticket_types t WHERE t.id = ANY (p_ticket_type_ids) ORDER BY t.id LIMIT 1)
-       FOR KEY SHARE;
+       FOR SHARE;
     FOR item IN
         SELECT r.id, r.quantity, t AS ticket_type, t.id AS found, t.event_id, t.name, t.price_cents, t.available,
                e.published
@@ -397,7 +397,7 @@ END
 $$;
 
 -- Holds for many buyers of one ticket type in one transaction: the flash-sale path (hold-batcher.ts).
--- The event is locked first (KEY SHARE), the rules are checked per request before the row lock,
+-- The event is locked first (FOR SHARE), the rules are checked per request before the row lock,
 -- then the one row lock of the batch (NO KEY UPDATE: inserts that merely reference the ticket type
 -- never wait for it). Each buyer gets all or nothing, in arrival order. One result per request, in
 -- the order given, or {"outcome": "SINGLE"} for all when the ticket type has maxPerBuyer (its
@@ -422,7 +422,7 @@ DECLARE
     v_expires_at timestamptz := now() + make_interval(secs => p_hold_seconds);
     i int;
 BEGIN
-    SELECT e.* INTO v_event FROM events e WHERE e.id = (SELECT event_id FROM ticket_types WHERE id = p_ticket_type_id) FOR KEY SHARE;
+    SELECT e.* INTO v_event FROM events e WHERE e.id = (SELECT event_id FROM ticket_types WHERE id = p_ticket_type_id) FOR SHARE;
     SELECT t.* INTO v_type FROM ticket_types t WHERE t.id = p_ticket_type_id;
     IF v_type.id IS NOT NULL AND v_event.published AND v_type.max_per_buyer IS NOT NULL THEN
         RETURN array_fill(jsonb_build_object('outcome', 'SINGLE'), ARRAY[cardinality(p_order_ids)]);
@@ -472,7 +472,7 @@ END
 $$;
 
 -- PENDING -> PAID with one ticket per unit, if the order can still take it (pending, hold not run
--- out, event not cancelled). The caller holds the event (KEY SHARE) and the order's row lock.
+-- out, event not cancelled). The caller holds the order's row lock.
 -- Returns paid_at, or null, changing nothing, when the order cannot be paid.
 CREATE FUNCTION eventflow_mark_paid(p_order_id uuid) RETURNS timestamptz
 LANGUAGE plpgsql AS $$
@@ -494,14 +494,13 @@ BEGIN
 END
 $$;
 
--- The event and the order of an order, locked in the lock order: the event (KEY SHARE), then the
--- order (NO KEY UPDATE). Null when there is no such order (for that buyer, when one is given).
+-- An order, locked (NO KEY UPDATE) and read as of that lock; the first lock of every function
+-- that changes an existing order. Null when there is no such order (for that buyer, when given).
 CREATE FUNCTION eventflow_lock_order(p_order_id uuid, p_user_id uuid DEFAULT NULL) RETURNS orders
 LANGUAGE plpgsql AS $$
 DECLARE
     v_order orders;
 BEGIN
-    PERFORM 1 FROM events WHERE id = (SELECT event_id FROM orders WHERE id = p_order_id) FOR KEY SHARE;
     SELECT * INTO v_order FROM orders
      WHERE id = p_order_id AND (p_user_id IS NULL OR user_id = p_user_id)
        FOR NO KEY UPDATE;
@@ -718,21 +717,21 @@ $$;
 
 -- Cancels an event and every pending and paid order of it, in one transaction: pending orders
 -- CANCELLED, paid ones REFUNDED in full (free ones CANCELLED), their tickets void, their stock
--- back, a refund row for every paid order's payment. FOR UPDATE on the event waits for every
--- transaction holding it (holds, payments, check-ins in flight) and makes those arriving later
--- wait for this one, then see the cancellation. Null when the event was not found or already
--- cancelled, else {"cancelledOrders": n, "refunds": [refund ids]}.
+-- back, a refund row for every paid order's payment. Its first statement, the update of the event
+-- row, waits for the holds in flight (they hold the event FOR SHARE) and makes those arriving later
+-- wait for this transaction, then see the cancellation; the orders are locked by the next
+-- statement, whose snapshot includes every hold that committed meanwhile. Null when the event was
+-- not found or already cancelled, else {"cancelledOrders": n, "refunds": [refund ids]}.
 CREATE FUNCTION eventflow_cancel_event(p_event_id uuid, p_refund_grace_seconds int) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_refunds uuid[];
 BEGIN
-    PERFORM 1 FROM events WHERE id = p_event_id AND cancelled_at IS NULL FOR UPDATE;
+    UPDATE events SET cancelled_at = now(), updated_at = now() WHERE id = p_event_id AND cancelled_at IS NULL;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    UPDATE events SET cancelled_at = now(), updated_at = now() WHERE id = p_event_id;
     WITH target AS (
         SELECT o.id, o.status FROM orders o
          WHERE o.event_id = p_event_id AND o.status IN ('PENDING', 'PAID')
@@ -783,39 +782,5 @@ BEGIN
         UPDATE orders SET refunded_at = now() WHERE id = v_refund.order_id AND status = 'REFUNDED' AND refunded_at IS NULL;
     END IF;
     RETURN true;
-END
-$$;
-
--- One scan at the door: the check-in and its line in the scan log, in one transaction and one
--- round trip. The event is taken first (the lock order), so a scan during the event's
--- cancellation waits for it and finds the ticket void. The check-in is a conditional update
--- (still VALID, not yet checked in), so of two scanners presenting one code at the same instant
--- exactly one gets OK; the second sees ALREADY_CHECKED_IN.
-CREATE OR REPLACE FUNCTION eventflow_check_in(p_event_id uuid, p_code text, p_scanned_by uuid) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_ticket tickets%ROWTYPE;
-    v_result "CheckInResult";
-BEGIN
-    PERFORM 1 FROM events WHERE id = p_event_id FOR KEY SHARE;
-    UPDATE tickets SET checked_in_at = now()
-     WHERE code = p_code AND event_id = p_event_id AND status = 'VALID' AND checked_in_at IS NULL
-    RETURNING * INTO v_ticket;
-    IF FOUND THEN
-        v_result := 'OK';
-    ELSE
-        SELECT * INTO v_ticket FROM tickets WHERE code = p_code AND event_id = p_event_id;
-        v_result := CASE
-            WHEN NOT FOUND THEN 'UNKNOWN'
-            WHEN v_ticket.status = 'VOID' THEN 'VOID'
-            ELSE 'ALREADY_CHECKED_IN'
-        END;
-    END IF;
-    INSERT INTO check_ins (event_id, code, result, scanned_by_id) VALUES (p_event_id, left(p_code, 200), v_result, p_scanned_by);
-    RETURN jsonb_build_object(
-        'result', v_result,
-        'ticket', CASE WHEN v_result = 'UNKNOWN' THEN NULL ELSE jsonb_build_object(
-            'code', v_ticket.code, 'ticketTypeId', v_ticket.ticket_type_id, 'eventId', v_ticket.event_id,
-            'orderId', v_ticket.order_id, 'status', v_ticket.status, 'checkedInAt', v_ticket.checked_in_at) END);
 END
 $$;

@@ -100,8 +100,8 @@ export class EventsRepository {
 
   /**
    * Changes the event. A new currency is taken only while no order of the event exists, decided
-   * under the event's row lock (FOR UPDATE): it waits for holds in flight, which take the event
-   * FOR KEY SHARE, and makes holds arriving later wait and then read the new currency. No window.
+   * under the event's row lock (NO KEY UPDATE): it waits for holds in flight, which take the event
+   * FOR SHARE, and makes holds arriving later wait and then read the new currency. No window.
    */
   async update(id: string, fields: Partial<EventFields>): Promise<EventRecord | 'currency-locked'> {
     if (fields.currency === undefined) {
@@ -109,7 +109,7 @@ export class EventsRepository {
     }
     return this.prisma.$transaction(async (tx) => {
       const [locked] = await tx.$queryRaw<{ currency: string }[]>`
-        SELECT currency FROM events WHERE id = ${id}::uuid FOR UPDATE`;
+        SELECT currency FROM events WHERE id = ${id}::uuid FOR NO KEY UPDATE`;
       if (locked && locked.currency !== fields.currency) {
         const [sold] = await tx.$queryRaw<{ any: boolean }[]>`
           SELECT EXISTS (SELECT 1 FROM orders WHERE event_id = ${id}::uuid) AS any`;

@@ -29,6 +29,8 @@ export const BENCH = {
     warmupCapacity: 1_000,
     warmupExtraRequests: 300,
   },
+  /** Scenario 4: the flash sale's holders pay, one request each. */
+  pay: { connections: 200 },
   listing: {
     connections: 100,
     /** Measured seconds per server, alternating between them in this many rounds. */

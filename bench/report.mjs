@@ -36,7 +36,7 @@ function row(cells) {
 }
 
 export function renderReport(results) {
-  const { meta, flash, listing, coldStart, memory } = results;
+  const { meta, flash, pays, listing, coldStart, memory } = results;
   const api = flash.api;
   const versusA = api.holdsPerSecond / flash.a.holdsPerSecond;
   const versusB = api.holdsPerSecond / flash.b.holdsPerSecond;
@@ -103,6 +103,33 @@ export function renderReport(results) {
       '-',
       `exactly ${int(api.stock.capacity)} / 0`,
       met(noOversell && api.stock.problems.length === 0),
+    ]),
+    row([
+      '4 pay',
+      `pays/s until all ${int(pays.books.paid)} held orders are paid, ${pays.connections} connections (test provider): API vs the sale's holds/s`,
+      int(pays.paysPerSecond),
+      int(api.holdsPerSecond),
+      (pays.paysPerSecond / api.holdsPerSecond).toFixed(2),
+      '-',
+      '-',
+    ]),
+    row([
+      '4 pay',
+      `latency p50 / p99, all ${int(pays.requests)} pays`,
+      `${ms(pays.latency.p50)} / ${ms(pays.latency.p99)}`,
+      '-',
+      '-',
+      '-',
+      '-',
+    ]),
+    row([
+      '4 pay',
+      'in SQL: paid orders / succeeded payments / charges at the provider / valid tickets / refunds',
+      `${int(pays.books.paid)} / ${int(pays.books.payments)} / ${int(pays.books.charges)} / ${int(pays.books.tickets)} / ${pays.books.refunds}`,
+      '-',
+      '-',
+      `${int(flash.api.stock.capacity)} each, 0 refunds`,
+      met(pays.books.problems.length === 0 && pays.other === 0 && pays.errors === 0),
     ]),
     row([
       '2 listing',
@@ -172,6 +199,11 @@ export function renderReport(results) {
       `(${int(api.stock.pending_orders)} pending orders), sold ${api.stock.sold}; available = capacity − held − sold: ` +
       `${api.stock.available === api.stock.capacity - api.stock.held - api.stock.sold ? 'holds' : '**broken**'}.` +
       (api.stock.problems.length > 0 ? ` Problems: ${api.stock.problems.join('; ')}.` : ''),
+    `- Pays: ${int(pays.requests)} requests over ${pays.connections} connections, one per held order, each by its buyer; ` +
+      `statuses ${counts(pays.counts)}; connection errors ${pays.errors}, timeouts ${pays.timeouts}; all paid after ${ms(pays.untilAllPaidMs)}; ` +
+      `max latency ${ms(pays.latency.max)}. Each pay records its attempt, asks the provider (its books are in PostgreSQL), ` +
+      `records the outcome with the tickets, and reads the order back: four statements. The warm-up sale's 1,000 orders were paid first.` +
+      (pays.books.problems.length > 0 ? ` Problems: ${pays.books.problems.join('; ')}.` : ''),
     `- Baseline A: ${int(flash.a.held)} decrements in ${ms(flash.a.untilSoldOutMs)} by ${flash.connections} workers over ${meta.poolSize} connections; ` +
       `${int(flash.a.attempts)} statements; errors ${flash.a.errors}; available after: ${flash.a.stock.available}.`,
     `- Hold function over pg: ${int(flash.fn.held)} holds in ${ms(flash.fn.untilSoldOutMs)}; p50 / p99 ${ms(flash.fn.latency.p50)} / ${ms(flash.fn.latency.p99)}; ` +
@@ -199,6 +231,7 @@ export function renderReport(results) {
         ['hold function', flash.fn.cpu, 'bench (pg client)'],
         ['API sale', api.cpu, 'bench (autocannon)'],
         ['baseline B', flash.b.cpu, 'bench (Prisma client)'],
+        ['API pays', pays.cpu, 'bench (autocannon)'],
         ['API listing', listing.api.cpu, 'bench (autocannon)'],
         ['bare listing', listing.bare.cpu, 'bench (autocannon)'],
       ]

@@ -29,6 +29,7 @@ import {
 import { BuyerTokens, createEvents, createUsers, signAccessToken } from './fixtures.mjs';
 import { runFlashSale, verifyStock } from './flash-sale.mjs';
 import { runListing } from './listing.mjs';
+import { pendingOrders, runPays, verifyPays } from './pay.mjs';
 import { renderProfileSummary, summariseProfile } from './profile-summary.mjs';
 import { renderReport, writeReport } from './report.mjs';
 import { ChildServer, freePort, request, stopAllServers } from './server.mjs';
@@ -106,6 +107,8 @@ async function main() {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
+        // No money moves in a benchmark; the API warns so at its start.
+        PAYMENT_PROVIDER: 'test',
         NODE_OPTIONS: BENCH.apiNodeOptions,
         PORT: String(port),
         DATABASE_URL: dbUrl,
@@ -254,6 +257,26 @@ async function main() {
   const afterIdle = await memoryOf(api, server);
   afterIdle.idleSeconds = (performance.now() - saleEndedAt) / 1000;
 
+  log('pays: the warm-up sale’s buyers pay, then the measured sale’s');
+  const payOptions = { jwtSecret, ttlSeconds: BENCH.accessTokenTtlSeconds };
+  await runPays({
+    api,
+    serverPid: server.pid,
+    orders: await pendingOrders(sql, types.flashWarmup, payOptions),
+    connections: BENCH.pay.connections,
+  });
+  await vacuumHotTables(sql);
+  const paysFromUs = monotonicUs();
+  const pays = await runPays({
+    api,
+    serverPid: server.pid,
+    orders: await pendingOrders(sql, types.flash, payOptions),
+    connections: BENCH.pay.connections,
+  });
+  const paysToUs = monotonicUs();
+  pays.books = await verifyPays(sql, types.flash, flashSale.capacity);
+  log(`pays: ${pays.paysPerSecond.toFixed(0)} pays/s, 200 ${pays.paid}, other ${pays.other}`);
+
   log(`listing: API, then bare Fastify, ${listingSettings.seconds} s each`);
   const listing = await runListing({
     api,
@@ -283,6 +306,7 @@ async function main() {
       `# Where the API spent its CPU (self time)\n\nProfile: \`${path.relative(ROOT, file)}\` ` +
         '(summarise any window again with `node bench/profile-summary.mjs <file> --from-us N --to-us N`).\n',
       section('During the measured flash sale', { fromUs: windowFromUs, toUs: windowToUs }),
+      section('During the measured pays', { fromUs: paysFromUs, toUs: paysToUs }),
       section('During the measured listing run', listing.api.window),
     ].join('\n');
   }
@@ -313,6 +337,7 @@ async function main() {
     ...fn.stock.problems,
     ...sale.stock.problems,
     ...b.stock.problems,
+    ...pays.books.problems,
   ];
   if (sale.other > 0 || sale.errors > 0) {
     problems.push(`${sale.other} unexpected answers and ${sale.errors} errors in the API sale`);
@@ -334,6 +359,7 @@ async function main() {
       fn,
       b,
     },
+    pays: { ...pays, connections: BENCH.pay.connections },
     listing,
     coldStart,
     memory: { afterBoot, afterSetup, afterSale, afterIdle },

@@ -566,6 +566,11 @@ describe('.github/workflows/deploy.yml', () => {
     expect(names.filter((name) => !known.has(name))).toEqual([]);
     expect(service).toMatch(/--set-secrets="?[^"\s]*JWT_SECRET=/);
     expect(service).toContain('MIGRATE_ON_START=false');
+    // Real money: Stripe, its two secrets from Secret Manager too.
+    expect(service).toContain('PAYMENT_PROVIDER=stripe');
+    expect(service).toMatch(
+      /--set-secrets="?[^"\s]*STRIPE_SECRET_KEY=[^"\s]*STRIPE_WEBHOOK_SECRET=/,
+    );
     expect(service).toContain(`--port=${all(runtime, 'EXPOSE').at(-1)}`);
     expect(service).toMatch(/--startup-probe="?httpGet\.path=\/api\/health\b/);
   });

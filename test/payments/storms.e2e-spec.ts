@@ -213,9 +213,6 @@ describe('Pays racing event cancellations (e2e, real PostgreSQL)', () => {
       );
       const [payAnswers, cancelAnswers] = await Promise.all([pays, cancellations]);
 
-      console.log(
-        JSON.stringify({ cancel: statusCounts(cancelAnswers), pay: statusCounts(payAnswers) }),
-      );
       expect(statusCounts(cancelAnswers)).toEqual({ 200: 12 });
       const payCounts = statusCounts(payAnswers);
       expect(Object.keys(payCounts).every((status) => ['200', '409'].includes(status))).toBe(true);

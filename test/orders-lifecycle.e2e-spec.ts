@@ -81,15 +81,38 @@ describe('Order expiry (e2e, real PostgreSQL)', () => {
     expect(tickets.rows[0].n).toBe(0);
   });
 
-  it('a hold that runs out while the provider works: 409, the charge refunded, the stock back once', async () => {
+  it('a hold that runs out while the provider works: the payment begun in time completes it, and the sweepers wait for it', async () => {
     const event = await createEvent(a, organizer);
     const typeId = event.ticketTypes[0].id;
     const buyer = await createUser(a, db, 'USER');
     const held = await placeOrder(a, buyer, [{ ticketTypeId: typeId, quantity: 3 }]);
+    // The hold is one second; the provider takes 1.8 s, while both instances sweep every 100 ms.
     const res = await payOrder(a, buyer, held.body.id, 'tok_delay_1800');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'PAID', expiresAt: null });
+    expect(res.body.tickets).toHaveLength(3);
+    expect(await available(db, typeId)).toBe(97);
+    await expectStockInvariant(db);
+    await expectMoneyInvariant(db);
+  });
+
+  it('an order cancelled while the provider works: 409 order-not-payable, the charge refunded, the stock back once', async () => {
+    const event = await createEvent(a, organizer);
+    const typeId = event.ticketTypes[0].id;
+    const buyer = await createUser(a, db, 'USER');
+    const held = await placeOrder(a, buyer, [{ ticketTypeId: typeId, quantity: 3 }]);
+    const paying = Promise.resolve(payOrder(a, buyer, held.body.id, 'tok_delay_800'));
+    await waitUntil(async () => {
+      const attempt = await db.sql.query('SELECT 1 FROM payments WHERE order_id = $1', [
+        held.body.id,
+      ]);
+      return attempt.rowCount === 1;
+    }, 10_000);
+    expect((await cancelOrder(b, buyer, held.body.id)).status).toBe(200);
+    const res = await paying;
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('order-not-payable');
-    expect(await orderStatus(db, held.body.id)).toBe('EXPIRED');
+    expect(await orderStatus(db, held.body.id)).toBe('CANCELLED');
     // The charge went through, then straight back: a succeeded payment, its refund, both at the provider too.
     const money = await db.sql.query(
       `SELECT p.status AS payment, p.applied, r.status AS refund, r.reason, r.amount_cents

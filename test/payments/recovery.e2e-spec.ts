@@ -5,7 +5,13 @@ import { OrderSweeper } from '../../src/modules/orders/order-sweeper.js';
 import { TEST_REDIS_URL } from '../support/environment.js';
 import { bearer, createEvent } from '../support/events.js';
 import { expectMoneyInvariant } from '../support/money.js';
-import { expectStockInvariant, orderStatus, payOrder, placeOrder } from '../support/orders.js';
+import {
+  cancelOrder,
+  expectStockInvariant,
+  orderStatus,
+  payOrder,
+  placeOrder,
+} from '../support/orders.js';
 import { waitUntil } from '../support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
@@ -140,7 +146,7 @@ describe('Nothing lost: payments reconciled after failures (e2e, real PostgreSQL
     await expectMoneyInvariant(db);
   });
 
-  it('the same, but the hold ran out before the sweep: the charge is refunded in that one sweep', async () => {
+  it('the same, and its hold runs out before the sweep: the order waits for its payment and one sweep makes it PAID', async () => {
     const orderId = await heldOrder();
     const paying = Promise.resolve(payOrder(api, buyer, orderId, 'tok_delay_300'));
     const attempt = await attemptOf(orderId);
@@ -151,9 +157,27 @@ describe('Nothing lost: payments reconciled after failures (e2e, real PostgreSQL
     await db.sql.query("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1", [
       orderId,
     ]);
+    // Its stock stays held while the attempt is open: expiry passes it over.
+    await api.app.get(OrderSweeper).sweepStock();
+    expect(await orderStatus(db, orderId)).toBe('PENDING');
 
     await oneSweepAfterTheLease(attempt.id);
-    expect(await orderStatus(db, orderId)).toBe('EXPIRED');
+    expect(await orderStatus(db, orderId)).toBe('PAID');
+    await expectMoneyInvariant(db);
+  });
+
+  it('the same, but the buyer cancels the order before the sweep: one sweep refunds the charge', async () => {
+    const orderId = await heldOrder();
+    const paying = Promise.resolve(payOrder(api, buyer, orderId, 'tok_delay_300'));
+    const attempt = await attemptOf(orderId);
+    const stalled = await stallRecording(attempt.id);
+    await db.sql.query('SELECT pg_terminate_backend($1)', [stalled.waitingPid]);
+    expect((await paying).status).toBe(503);
+    await stalled.release();
+    expect((await cancelOrder(api, buyer, orderId)).status).toBe(200);
+
+    await oneSweepAfterTheLease(attempt.id);
+    expect(await orderStatus(db, orderId)).toBe('CANCELLED');
     const refund = await db.sql.query(
       'SELECT status, reason, amount_cents FROM refunds WHERE payment_id = $1',
       [attempt.id],
@@ -195,11 +219,27 @@ describe('Nothing lost: payments reconciled after failures (e2e, real PostgreSQL
     expect(await providerOutcome(attempt.id)).toBe('CANCELED');
     const answer = await paying;
     expect(answer.status).toBe(502);
-    const row = await db.sql.query('SELECT status, declined FROM payments WHERE id = $1', [
+    const row = await db.sql.query('SELECT status, declines FROM payments WHERE id = $1', [
       attempt.id,
     ]);
-    expect(row.rows).toEqual([{ status: 'FAILED', declined: false }]);
+    expect(row.rows).toEqual([{ status: 'FAILED', declines: 0 }]);
     expect((await payOrder(api, buyer, orderId, 'tok_visa')).status).toBe(200);
+    await expectMoneyInvariant(db);
+  });
+
+  it('a keyed pay refused because another payment is open is not kept: once that one fails, the same key pays', async () => {
+    const orderId = await heldOrder();
+    const slow = Promise.resolve(payOrder(api, buyer, orderId, 'tok_delay_2500'));
+    const first = await attemptOf(orderId);
+    const busy = await payOrder(api, buyer, orderId, 'tok_visa', 'second-click');
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({ code: 'payment-in-progress', paymentId: first.id });
+    // The slow one's lease runs out: the sweeper cancels it at the provider, and it fails.
+    await oneSweepAfterTheLease(first.id);
+    expect((await slow).status).toBe(502);
+    const retried = await payOrder(api, buyer, orderId, 'tok_visa', 'second-click');
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('PAID');
     await expectMoneyInvariant(db);
   });
 

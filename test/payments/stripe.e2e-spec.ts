@@ -78,6 +78,12 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
   const intentOf = (paymentId: string) =>
     fake.paymentIntents().find((intent) => intent.metadata.payment_id === paymentId);
 
+  /** The refund's next try is due now (time passing), then one sweep. */
+  async function settleDue(refundId: string) {
+    await db.sql.query('UPDATE refunds SET next_attempt_at = now() WHERE id = $1', [refundId]);
+    await api.app.get(OrderSweeper).sweep();
+  }
+
   async function settle() {
     await db.sql.query(
       `UPDATE payments SET lease_until = now() WHERE status IN ('PROCESSING', 'REQUIRES_ACTION')`,
@@ -134,13 +140,13 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
       const paid = await payOrder(api, buyer, orderId, 'pm_card_visa');
       expect(paid.status).toBe(200);
       const rows = await db.sql.query(
-        'SELECT status, declined FROM payments WHERE order_id = $1 ORDER BY created_at',
+        'SELECT status, declines FROM payments WHERE order_id = $1 ORDER BY created_at',
         [orderId],
       );
       expect(rows.rows).toEqual([
-        { status: 'FAILED', declined: true },
-        { status: 'FAILED', declined: true },
-        { status: 'SUCCEEDED', declined: false },
+        { status: 'FAILED', declines: 1 },
+        { status: 'FAILED', declines: 1 },
+        { status: 'SUCCEEDED', declines: 0 },
       ]);
       await expectMoneyInvariant(db);
     });
@@ -237,10 +243,12 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
         .set('authorization', `Bearer ${buyer.accessToken}`)
         .send();
       const intentId = intentOf(first.body.payment.id)!.id;
+      // Time passes: the hold ends, and with it the lease of the payment waiting in the browser.
       await db.sql.query(
         "UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1",
         [orderId],
       );
+      await db.sql.query('UPDATE payments SET lease_until = now() WHERE order_id = $1', [orderId]);
       await api.app.get(OrderSweeper).sweep();
       await api.app.get(OrderSweeper).sweep();
       expect(await orderStatus(db, orderId)).toBe('EXPIRED');
@@ -338,7 +346,7 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
 
     it('a confirmation whose answer is lost is a 202; the reconciler finds the charge and pays the order', async () => {
       const orderId = await heldOrder();
-      for (let i = 0; i < 3; i++) fake.injectFault({ method: 'POST', path: /\/confirm$/ }, 'drop');
+      for (let i = 0; i < 2; i++) fake.injectFault({ method: 'POST', path: /\/confirm$/ }, 'drop');
       const pending = await payOrder(api, buyer, orderId, 'pm_card_visa', 'lost-confirm');
       expect(pending.status).toBe(202);
       expect(pending.body.payment.status).toBe('PROCESSING');
@@ -372,17 +380,157 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
     });
   });
 
-  it('the reconciler runs under the sweeper on its own: an attempt left open settles without any request', async () => {
-    const orderId = await heldOrder(1);
-    for (let i = 0; i < 3; i++) fake.injectFault({ method: 'POST', path: /\/confirm$/ }, 'drop');
-    expect((await payOrder(api, buyer, orderId, 'pm_card_visa')).status).toBe(202);
-    await waitUntil(
-      async () => {
-        await api.app.get(OrderSweeper).sweep();
-        return (await orderStatus(db, orderId)) === 'PAID';
+  it('the sweepers run by themselves: an attempt left open is settled with no request and no sweep called', async () => {
+    const sweeping = await startTestApp(db, {
+      env: {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: fake.secretKey,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_URL: `http://127.0.0.1:${fake.port}`,
+        PAYMENT_ATTEMPT_LEASE_SECONDS: '1',
+        ORDER_SWEEP_INTERVAL_MS: '100',
       },
-      10_000,
-      200,
-    );
+    });
+    try {
+      const orderId = await heldOrder(1);
+      for (let i = 0; i < 2; i++) fake.injectFault({ method: 'POST', path: /\/confirm$/ }, 'drop');
+      expect((await payOrder(api, buyer, orderId, 'pm_card_visa')).status).toBe(202);
+      await waitUntil(async () => (await orderStatus(db, orderId)) === 'PAID', 10_000, 50);
+    } finally {
+      await sweeping.close();
+    }
+  });
+
+  describe('card testing and late reports in the browser', () => {
+    const checkout = (orderId: string) =>
+      api.http
+        .post(`/api/orders/${orderId}/checkout`)
+        .set('authorization', `Bearer ${buyer.accessToken}`)
+        .send();
+
+    it('five cards declined in the browser cancel the PaymentIntent: then 409 too-many-declines', async () => {
+      const orderId = await heldOrder(1);
+      const opened = await checkout(orderId);
+      const intentId = intentOf(opened.body.payment.id)!.id;
+      for (let i = 0; i < 5; i++) {
+        const refused = fake.confirmAsCustomer(intentId, 'pm_card_chargeDeclined');
+        expect((await deliver(signed('payment_intent.payment_failed', refused))).status).toBe(200);
+      }
+      expect(fake.paymentIntent(intentId)?.status).toBe('canceled');
+      const row = await db.sql.query('SELECT status, declines FROM payments WHERE id = $1', [
+        opened.body.payment.id,
+      ]);
+      expect(row.rows).toEqual([{ status: 'FAILED', declines: 5 }]);
+      const again = await checkout(orderId);
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('too-many-declines');
+      expect((await payOrder(api, buyer, orderId, 'pm_card_visa')).status).toBe(409);
+    });
+
+    it('paid in the browser before the hold ended, its webhook lost: when the hold ends, one sweep makes it PAID', async () => {
+      const orderId = await heldOrder(1);
+      const opened = await checkout(orderId);
+      fake.confirmAsCustomer(intentOf(opened.body.payment.id)!.id, 'pm_card_visa');
+      // No webhook arrives. The hold ends, and with it the lease of the payment waiting in the browser.
+      await db.sql.query(
+        "UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1",
+        [orderId],
+      );
+      await db.sql.query('UPDATE payments SET lease_until = now() WHERE order_id = $1', [orderId]);
+      await api.app.get(OrderSweeper).sweep();
+      expect(await orderStatus(db, orderId)).toBe('PAID');
+      const refunds = await db.sql.query(
+        'SELECT count(*)::int AS n FROM refunds WHERE order_id = $1',
+        [orderId],
+      );
+      expect(refunds.rows[0].n).toBe(0);
+      await expectMoneyInvariant(db);
+    });
+
+    it('asked again while Stripe does not answer: 503 with Retry-After, never a 500', async () => {
+      const orderId = await heldOrder(1);
+      const opened = await checkout(orderId);
+      expect(opened.status).toBe(202);
+      for (let i = 0; i < 2; i++) {
+        fake.injectFault(
+          { method: 'POST', path: /^\/v1\/payment_intents$/ },
+          {
+            status: 500,
+            body: { error: { type: 'api_error', message: 'Stripe is having trouble.' } },
+          },
+        );
+      }
+      const meanwhile = await checkout(orderId);
+      expect(meanwhile.status).toBe(503);
+      expect(meanwhile.headers['retry-after']).toBeDefined();
+      const later = await checkout(orderId);
+      expect(later.status).toBe(202);
+      expect(later.body.payment.clientSecret).toBe(opened.body.payment.clientSecret);
+      // The buyer walks away: the hold ends and the sweeper cancels the PaymentIntent.
+      await settle();
+      expect(fake.paymentIntent(intentOf(opened.body.payment.id)!.id)?.status).toBe('canceled');
+    });
+  });
+
+  describe('refunds Stripe takes time over', () => {
+    it('a pending refund is not counted as given back until Stripe says it succeeded', async () => {
+      const orderId = await heldOrder(1);
+      expect((await payOrder(api, buyer, orderId, 'pm_card_visa')).status).toBe(200);
+      fake.holdRefundsPending(true);
+      try {
+        const cancelled = await cancelOrder(api, buyer, orderId);
+        expect(cancelled.body).toMatchObject({
+          status: 'REFUNDED',
+          refundedCents: 2500,
+          refundedAt: null,
+        });
+      } finally {
+        fake.holdRefundsPending(false);
+      }
+      const [row] = (
+        await db.sql.query('SELECT id, status, provider_ref FROM refunds WHERE order_id = $1', [
+          orderId,
+        ])
+      ).rows;
+      expect(row).toMatchObject({ status: 'PENDING', provider_ref: expect.stringMatching(/^re_/) });
+      // Asked again: still pending, nothing sent twice.
+      await settleDue(row.id);
+      expect(
+        (await db.sql.query('SELECT status FROM refunds WHERE id = $1', [row.id])).rows[0].status,
+      ).toBe('PENDING');
+      expect(fake.refunds().filter((r) => r.metadata?.refund_id === row.id)).toHaveLength(1);
+      fake.settleRefund(row.provider_ref, 'succeeded');
+      await settleDue(row.id);
+      const done = await db.sql.query(
+        'SELECT r.status, o.refunded_at IS NOT NULL AS stamped FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1',
+        [row.id],
+      );
+      expect(done.rows).toEqual([{ status: 'SUCCEEDED', stamped: true }]);
+      await expectMoneyInvariant(db);
+    });
+
+    it('a pending refund that Stripe then fails is made again, under a new key, once', async () => {
+      const orderId = await heldOrder(1);
+      expect((await payOrder(api, buyer, orderId, 'pm_card_visa')).status).toBe(200);
+      fake.holdRefundsPending(true);
+      await cancelOrder(api, buyer, orderId);
+      fake.holdRefundsPending(false);
+      const [row] = (
+        await db.sql.query('SELECT id, provider_ref FROM refunds WHERE order_id = $1', [orderId])
+      ).rows;
+      fake.settleRefund(row.provider_ref, 'failed');
+      await settleDue(row.id);
+      const atStripe = fake.refunds().filter((r) => r.metadata?.refund_id === row.id);
+      expect(atStripe.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+      const keys = fake.requests
+        .filter((r) => r.path === '/v1/refunds' && r.method === 'POST' && r.status === 200)
+        .map((r) => r.idempotencyKey)
+        .filter((key) => key?.startsWith(row.id));
+      expect(keys).toEqual([row.id, `${row.id}:1`]);
+      expect(
+        (await db.sql.query('SELECT status FROM refunds WHERE id = $1', [row.id])).rows[0].status,
+      ).toBe('SUCCEEDED');
+      await expectMoneyInvariant(db);
+    });
   });
 });

@@ -187,6 +187,8 @@ export class FakeStripe {
   private readonly charges = new Map<string, Stripe.Charge>();
   private readonly paymentMethods = new Map<string, StoredPaymentMethod>();
   private readonly refundList: RefundObject[] = [];
+  /** Refunds created from now on start `pending`, as a bank's can, until settleRefund(). */
+  private refundsStartPending = false;
   private readonly idempotentReplies = new Map<string, SavedReply>();
   private readonly faults: PendingFault[] = [];
   private readonly delayedAnswers = new Set<NodeJS.Timeout>();
@@ -319,6 +321,33 @@ export class FakeStripe {
       request: { id: null, idempotency_key: null },
       type,
     };
+  }
+
+  // --- refunds that take time, as Stripe documents them ---
+
+  /** New refunds are `pending` (true) or `succeeded` at once (false, the default). */
+  holdRefundsPending(pending: boolean): void {
+    this.refundsStartPending = pending;
+  }
+
+  /**
+   * A pending refund ends: `succeeded`, or `failed` (its amount becomes refundable again, as when a
+   * refund to a closed card fails).
+   */
+  settleRefund(refundId: string, outcome: 'succeeded' | 'failed'): RefundObject {
+    const refund = this.refundList.find((r) => r.id === refundId);
+    if (!refund || refund.status !== 'pending')
+      throw new Error(`${refundId} is not a pending refund`);
+    refund.status = outcome;
+    if (outcome === 'failed') {
+      const charge = this.charges.get(idOf(refund.charge));
+      if (charge) {
+        charge.amount_refunded -= refund.amount;
+        charge.refunded = false;
+      }
+      refund.failure_reason = 'expired_or_canceled_card';
+    }
+    return structuredClone(refund);
   }
 
   // --- faults ---
@@ -908,7 +937,7 @@ export class FakeStripe {
       reason: reason ?? null,
       receipt_number: null,
       source_transfer_reversal: null,
-      status: 'succeeded',
+      status: this.refundsStartPending ? 'pending' : 'succeeded',
       transfer_reversal: null,
     };
     this.refundList.push(refund);

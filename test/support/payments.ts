@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { OrderSweeper } from '../../src/modules/orders/order-sweeper.js';
 import type { TestApp } from './test-app.js';
 import type { TestDatabase } from './test-database.js';
@@ -61,4 +62,30 @@ export async function mostIdleInTransaction(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return most;
+}
+
+/**
+ * Counts the transactions the application opens itself (BEGIN) while `work` runs: with none, every
+ * write is one statement, and no row stays locked across a round trip to the application.
+ */
+export async function transactionsOpenedDuring(work: () => Promise<unknown>): Promise<number> {
+  let opened = 0;
+  const original = pg.Client.prototype.query;
+  const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    const [query] = args as [string | { text?: string }];
+    const text = typeof query === 'string' ? query : query?.text;
+    const parameters = (this as unknown as { connectionParameters?: { application_name?: string } })
+      .connectionParameters;
+    if (parameters?.application_name === 'eventflow' && /^\s*BEGIN\b/i.test(text ?? '')) opened++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  });
+  try {
+    await work();
+  } finally {
+    spy.mockRestore();
+  }
+  return opened;
 }

@@ -30,7 +30,7 @@ CREATE TABLE "payments" (
     "currency" CHAR(3) NOT NULL,
     "status" "PaymentStatus" NOT NULL DEFAULT 'PROCESSING',
     "applied" BOOLEAN NOT NULL DEFAULT false,
-    "declined" BOOLEAN NOT NULL DEFAULT false,
+    "declines" INTEGER NOT NULL DEFAULT 0,
     "failure_reason" VARCHAR(500),
     "lease_until" TIMESTAMPTZ(3) NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -108,12 +108,12 @@ ALTER TABLE "refunds" ADD CONSTRAINT "refunds_order_id_fkey" FOREIGN KEY ("order
 --
 --     events -> orders (ascending id) -> tickets -> ticket_types (ascending id) -> payments -> refunds
 --
--- A function takes the locks it needs in that order, skipping those it does not need. Holds take
--- their event FOR SHARE; an event cancellation (or a currency change) takes it NO KEY UPDATE, so
--- each waits for the other: a hold in flight is either seen by the cancellation or sees it. Writes
--- that check a foreign key take KEY SHARE on the referenced row, and nothing takes FOR UPDATE on a
--- row others reference (only deletes of rows nothing references yet), so those checks never wait:
--- a payment inserting tickets never waits on its event or its stock row.
+-- A function takes the locks it needs in that order, skipping those it does not need. "events" is
+-- an event's sales lock (eventflow_lock_event_sales): holds take it shared, an event cancellation
+-- or a currency change exclusive, so a hold in flight is either seen by the cancellation or sees
+-- it. Writes that check a foreign key take KEY SHARE on the referenced row, and nothing takes FOR
+-- UPDATE on a row others reference (only deletes of rows nothing references yet), so those checks
+-- never wait: a payment inserting tickets never waits on its event or its stock row.
 -- ---------------------------------------------------------------------------------------------
 
 -- Existing charges and refunds, moved into the new tables (the test provider was the only one).
@@ -168,7 +168,7 @@ ALTER TABLE "payments"
     ADD CONSTRAINT "payments_currency_check" CHECK ("currency" ~ '^[A-Z]{3}$'),
     ADD CONSTRAINT "payments_provider_check" CHECK ("provider" IN ('test', 'stripe')),
     ADD CONSTRAINT "payments_applied_check" CHECK (NOT "applied" OR "status" = 'SUCCEEDED'),
-    ADD CONSTRAINT "payments_declined_check" CHECK (NOT "declined" OR "status" = 'FAILED'),
+    ADD CONSTRAINT "payments_declines_check" CHECK ("declines" >= 0),
     ADD CONSTRAINT "payments_settled_check" CHECK (("status" IN ('SUCCEEDED', 'FAILED')) = ("settled_at" IS NOT NULL));
 
 ALTER TABLE "refunds"
@@ -230,6 +230,23 @@ DROP FUNCTION eventflow_mark_paid(uuid, text, text[], uuid[]);
 DROP FUNCTION eventflow_cancel_order(uuid, "OrderStatus");
 DROP FUNCTION eventflow_cancel_event(uuid);
 
+-- The sales of an event, serialised against its cancellation (and its currency changing): holds
+-- take this lock shared, those take it exclusive. A heavyweight lock, not a row lock, because its
+-- queue is fair: once a cancellation waits, holds arriving after it wait behind it, so a busy
+-- on-sale cannot starve it (row locks let new compatible lockers in ahead of a waiter). Taken first
+-- of all, before any row lock.
+CREATE FUNCTION eventflow_lock_event_sales(p_event_id uuid, p_exclusive boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- Two-key advisory locks: their own key space, apart from the one-key maxPerBuyer locks.
+    IF p_exclusive THEN
+        PERFORM pg_advisory_xact_lock(1701144434, hashtext(p_event_id::text));
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(1701144434, hashtext(p_event_id::text));
+    END IF;
+END
+$$;
+
 -- A ticket code: 122 random bits of PostgreSQL's CSPRNG (gen_random_uuid draws on
 -- pg_strong_random), as 22 base64url characters.
 CREATE FUNCTION eventflow_new_ticket_code() RETURNS text
@@ -283,9 +300,9 @@ END
 $$;
 
 -- Holds stock for every item of an order at once, all or nothing, and inserts the PENDING order.
--- The event is locked first (FOR SHARE, the lock order), and read as of that lock: an event
--- cancellation or currency change in flight is waited for and seen, and one arriving later waits
--- for this hold. Every rule is checked inside the transaction that takes the stock. The hot
+-- The event's sales lock is taken first (shared; eventflow_lock_event_sales), and the event read
+-- after it: an event cancellation or currency change in flight is waited for and seen, and one
+-- arriving later waits for this hold. Every rule is checked inside the transaction that takes the stock. The hot
 -- ticket_types row is locked last, by a conditional decrement, and held until the commit only. A
 -- decrement that loses a race raises, which rolls back the whole call, inserts included; the
 -- application reads the reason from the message ("eventflow:<reason>:<ticket type>:<available>").
@@ -301,6 +318,7 @@ CREATE OR REPLACE FUNCTION eventflow_hold_order(
 LANGUAGE plpgsql AS $$
 DECLARE
     item record;
+    v_event_id uuid;
     v_event events;
     v_refusal jsonb;
     v_held int;
@@ -313,11 +331,13 @@ BEGIN
         RETURN jsonb_build_object('outcome', 'EXISTS');
     END IF;
 
-    -- 1. The event of the first ticket type (in id order), locked; then the rules, item by item.
-    SELECT e.* INTO v_event
-      FROM events e
-     WHERE e.id = (SELECT t.event_id FROM ticket_types t WHERE t.id = ANY (p_ticket_type_ids) ORDER BY t.id LIMIT 1)
-       FOR SHARE;
+    -- 1. The event of the first ticket type (in id order): its sales lock, then the event as it is
+    --    once the lock is held (a new statement, so a new snapshot); then the rules, item by item.
+    SELECT t.event_id INTO v_event_id FROM ticket_types t WHERE t.id = ANY (p_ticket_type_ids) ORDER BY t.id LIMIT 1;
+    IF v_event_id IS NOT NULL THEN
+        PERFORM eventflow_lock_event_sales(v_event_id, false);
+    END IF;
+    SELECT e.* INTO v_event FROM events e WHERE e.id = v_event_id;
     FOR item IN
         SELECT r.id, r.quantity, t AS ticket_type, t.id AS found, t.event_id, t.name, t.price_cents, t.available,
                e.published
@@ -397,7 +417,7 @@ END
 $$;
 
 -- Holds for many buyers of one ticket type in one transaction: the flash-sale path (hold-batcher.ts).
--- The event is locked first (FOR SHARE), the rules are checked per request before the row lock,
+-- The event's sales lock first (shared), the rules checked per request before the row lock,
 -- then the one row lock of the batch (NO KEY UPDATE: inserts that merely reference the ticket type
 -- never wait for it). Each buyer gets all or nothing, in arrival order. One result per request, in
 -- the order given, or {"outcome": "SINGLE"} for all when the ticket type has maxPerBuyer (its
@@ -422,8 +442,11 @@ DECLARE
     v_expires_at timestamptz := now() + make_interval(secs => p_hold_seconds);
     i int;
 BEGIN
-    SELECT e.* INTO v_event FROM events e WHERE e.id = (SELECT event_id FROM ticket_types WHERE id = p_ticket_type_id) FOR SHARE;
     SELECT t.* INTO v_type FROM ticket_types t WHERE t.id = p_ticket_type_id;
+    IF v_type.id IS NOT NULL THEN
+        PERFORM eventflow_lock_event_sales(v_type.event_id, false);
+    END IF;
+    SELECT e.* INTO v_event FROM events e WHERE e.id = v_type.event_id;
     IF v_type.id IS NOT NULL AND v_event.published AND v_type.max_per_buyer IS NOT NULL THEN
         RETURN array_fill(jsonb_build_object('outcome', 'SINGLE'), ARRAY[cardinality(p_order_ids)]);
     END IF;
@@ -471,16 +494,17 @@ BEGIN
 END
 $$;
 
--- PENDING -> PAID with one ticket per unit, if the order can still take it (pending, hold not run
--- out, event not cancelled). The caller holds the order's row lock.
--- Returns paid_at, or null, changing nothing, when the order cannot be paid.
-CREATE FUNCTION eventflow_mark_paid(p_order_id uuid) RETURNS timestamptz
+-- PENDING -> PAID with one ticket per unit, if the order can still take it: pending, its event not
+-- cancelled, and its hold not run out, unless p_payment_in_time (a payment attempt opened while
+-- the hold ran completes it: its order is not expired while the attempt is open, so its stock is
+-- still held). The caller holds the order's row lock. Returns paid_at, or null, changing nothing.
+CREATE FUNCTION eventflow_mark_paid(p_order_id uuid, p_payment_in_time boolean) RETURNS timestamptz
 LANGUAGE plpgsql AS $$
 DECLARE
     v_order record;
 BEGIN
     UPDATE orders o SET status = 'PAID', paid_at = now()
-     WHERE o.id = p_order_id AND o.status = 'PENDING' AND o.expires_at > now()
+     WHERE o.id = p_order_id AND o.status = 'PENDING' AND (o.expires_at > now() OR p_payment_in_time)
        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = o.event_id AND e.cancelled_at IS NOT NULL)
     RETURNING o.user_id, o.event_id, o.paid_at INTO v_order;
     IF NOT FOUND THEN
@@ -522,7 +546,7 @@ BEGIN
     ELSIF v_order.total_cents <> 0 THEN
         RAISE EXCEPTION 'eventflow_pay_free_order: order % costs % cents', p_order_id, v_order.total_cents;
     END IF;
-    v_paid_at := eventflow_mark_paid(p_order_id);
+    v_paid_at := eventflow_mark_paid(p_order_id, false);
     IF v_paid_at IS NULL THEN
         RETURN jsonb_build_object('outcome', 'EXPIRED');
     END IF;
@@ -535,7 +559,7 @@ CREATE FUNCTION eventflow_payment_json(p payments) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', p.id, 'orderId', p.order_id, 'provider', p.provider, 'providerRef', p.provider_ref,
                               'amountCents', p.amount_cents, 'currency', p.currency, 'status', p.status,
-                              'declined', p.declined, 'failureReason', p.failure_reason)
+                              'declines', p.declines, 'applied', p.applied, 'failureReason', p.failure_reason)
 $$;
 
 -- Opens a payment attempt for an order, before any provider is called. Its id comes from the
@@ -574,7 +598,7 @@ BEGIN
     IF FOUND THEN
         RETURN jsonb_build_object('outcome', 'IN_PROGRESS', 'payment', eventflow_payment_json(v_payment));
     END IF;
-    IF (SELECT count(*) FROM payments WHERE order_id = p_order_id AND declined) >= p_max_declines THEN
+    IF (SELECT coalesce(sum(declines), 0) FROM payments WHERE order_id = p_order_id) >= p_max_declines THEN
         RETURN jsonb_build_object('outcome', 'TOO_MANY_DECLINES', 'expiresAt', v_order.expires_at);
     END IF;
     INSERT INTO payments (id, order_id, provider, amount_cents, currency, status, lease_until)
@@ -587,8 +611,9 @@ END
 $$;
 
 -- The provider took the money. Recorded whatever the attempt's status was (the provider is the
--- truth about money), once: the order becomes PAID if it still can, with its tickets; otherwise
--- (hold run out, cancelled, paid by another attempt) the money is owed back, as a refund row the
+-- truth about money), once: the order becomes PAID if it still can, with its tickets (an attempt
+-- still open was opened while the hold ran, and completes it); otherwise (cancelled, expired, paid
+-- by another attempt, or an attempt already closed) the money is owed back, as a refund row the
 -- caller sends at once and the sweeper retries after p_refund_grace_seconds.
 -- {"outcome": PAID | REFUND_OWED (refundId) | ALREADY_RECORDED | UNKNOWN_PAYMENT, "orderStatus"}.
 CREATE FUNCTION eventflow_payment_succeeded(p_payment_id uuid, p_provider_ref text, p_refund_grace_seconds int) RETURNS jsonb
@@ -605,10 +630,10 @@ BEGIN
     ELSIF v_payment.status = 'SUCCEEDED' THEN
         RETURN jsonb_build_object('outcome', 'ALREADY_RECORDED', 'orderStatus', v_order.status);
     END IF;
-    v_paid_at := eventflow_mark_paid(v_order.id);
+    v_paid_at := eventflow_mark_paid(v_order.id, v_payment.status IN ('PROCESSING', 'REQUIRES_ACTION'));
     UPDATE payments
        SET status = 'SUCCEEDED', applied = v_paid_at IS NOT NULL, provider_ref = coalesce(p_provider_ref, provider_ref),
-           declined = false, failure_reason = NULL, settled_at = now(), updated_at = now()
+           failure_reason = NULL, settled_at = now(), updated_at = now()
      WHERE id = p_payment_id;
     IF v_paid_at IS NOT NULL THEN
         RETURN jsonb_build_object('outcome', 'PAID', 'orderStatus', 'PAID');
@@ -685,19 +710,22 @@ BEGIN
 END
 $$;
 
--- Expires up to p_limit pending orders past their hold and returns their stock. SKIP LOCKED lets
--- several instances sweep at once without waiting on each other (and so without the event lock:
--- it never waits for an order); the status condition, checked again on the locked row, makes each
--- order expire exactly once.
+-- Expires up to p_limit pending orders past their hold and returns their stock, but not one with a
+-- payment attempt still open: that attempt was opened while the hold ran and may still pay it; the
+-- reconciler settles it once its lease passes, and the order expires on a later sweep if it was not
+-- paid. SKIP LOCKED lets several instances sweep at once without waiting on each other; the status
+-- condition, checked again on the locked row, makes each order expire exactly once.
 CREATE OR REPLACE FUNCTION eventflow_expire_orders(p_limit int) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
 BEGIN
     WITH due AS (
-        SELECT id FROM orders
-         WHERE status = 'PENDING' AND expires_at <= now()
-         ORDER BY expires_at
+        SELECT o.id FROM orders o
+         WHERE o.status = 'PENDING' AND o.expires_at <= now()
+           AND NOT EXISTS (SELECT 1 FROM payments p
+                            WHERE p.order_id = o.id AND p.status IN ('PROCESSING', 'REQUIRES_ACTION'))
+         ORDER BY o.expires_at
          LIMIT p_limit
            FOR NO KEY UPDATE SKIP LOCKED
     ), expired AS (
@@ -717,17 +745,18 @@ $$;
 
 -- Cancels an event and every pending and paid order of it, in one transaction: pending orders
 -- CANCELLED, paid ones REFUNDED in full (free ones CANCELLED), their tickets void, their stock
--- back, a refund row for every paid order's payment. Its first statement, the update of the event
--- row, waits for the holds in flight (they hold the event FOR SHARE) and makes those arriving later
--- wait for this transaction, then see the cancellation; the orders are locked by the next
--- statement, whose snapshot includes every hold that committed meanwhile. Null when the event was
--- not found or already cancelled, else {"cancelledOrders": n, "refunds": [refund ids]}.
+-- back, a refund row for every paid order's payment. Its first lock, the event's sales lock
+-- (exclusive), waits for the holds in flight and makes those arriving later wait for this
+-- transaction, then see the cancellation; the orders are locked by a later statement, whose
+-- snapshot includes every hold that committed meanwhile. Null when the event was not found or
+-- already cancelled, else {"cancelledOrders": n, "refunds": [refund ids]}.
 CREATE FUNCTION eventflow_cancel_event(p_event_id uuid, p_refund_grace_seconds int) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_refunds uuid[];
 BEGIN
+    PERFORM eventflow_lock_event_sales(p_event_id, true);
     UPDATE events SET cancelled_at = now(), updated_at = now() WHERE id = p_event_id AND cancelled_at IS NULL;
     IF NOT FOUND THEN
         RETURN NULL;

@@ -17,6 +17,11 @@ export class DomainError extends Error {
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    /**
+     * The refusal describes a moment (another payment still running), not the request: an
+     * Idempotency-Key does not keep it as its answer, and a retry asks again.
+     */
+    readonly transient = false,
   ) {
     super(detail);
     this.name = 'DomainError';

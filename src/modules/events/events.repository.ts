@@ -100,16 +100,17 @@ export class EventsRepository {
 
   /**
    * Changes the event. A new currency is taken only while no order of the event exists, decided
-   * under the event's row lock (NO KEY UPDATE): it waits for holds in flight, which take the event
-   * FOR SHARE, and makes holds arriving later wait and then read the new currency. No window.
+   * under the event's sales lock, exclusive (eventflow_lock_event_sales): it waits for the holds in
+   * flight and makes holds arriving later wait, then read the new currency. No window.
    */
   async update(id: string, fields: Partial<EventFields>): Promise<EventRecord | 'currency-locked'> {
     if (fields.currency === undefined) {
       return this.prisma.event.update({ where: { id }, data: fields, select: EVENT_WITH_TYPES });
     }
     return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT eventflow_lock_event_sales(${id}::uuid, true)`;
       const [locked] = await tx.$queryRaw<{ currency: string }[]>`
-        SELECT currency FROM events WHERE id = ${id}::uuid FOR NO KEY UPDATE`;
+        SELECT currency FROM events WHERE id = ${id}::uuid`;
       if (locked && locked.currency !== fields.currency) {
         const [sold] = await tx.$queryRaw<{ any: boolean }[]>`
           SELECT EXISTS (SELECT 1 FROM orders WHERE event_id = ${id}::uuid) AS any`;

@@ -101,8 +101,8 @@ export class OrdersController {
   })
   @ApiConflictResponse({
     description:
-      'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`; `order-not-payable` when it ran out ' +
-      'during the payment: the charge is refunded), another payment of it is open (`payment-in-progress`), too many declines ' +
+      'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`), cancelled while the payment ran ' +
+      '(`order-not-payable`: the charge is refunded), another payment of it is open (`payment-in-progress`), too many declines ' +
       '(`too-many-declines`), or the Idempotency-Key is in use.',
     type: ProblemResponse,
   })

@@ -24,7 +24,7 @@ export const OrdersErrors = {
   noLongerPayable: () =>
     CommonErrors.conflict(
       'order-not-payable',
-      'The order stopped being payable while the payment ran (its hold ran out, or it was cancelled); the charge is refunded.',
+      'The order was cancelled while the payment ran; the charge is refunded.',
     ),
   notCancellable: (status: OrderStatus) =>
     CommonErrors.conflict(
@@ -51,12 +51,16 @@ export const OrdersErrors = {
       'A ticket of this order was checked in at the door; the order can no longer be refunded.',
     ),
   paymentInProgress: (paymentId: string, paymentStatus: string) =>
-    CommonErrors.conflict(
+    new DomainError(
+      409,
       'payment-in-progress',
+      'Conflict',
       paymentStatus === 'REQUIRES_ACTION'
         ? 'A payment of this order is waiting for the buyer to complete it (3-D Secure, or in the browser).'
         : 'A payment of this order is already being processed; its outcome will show on the order.',
       { paymentId, paymentStatus },
+      {},
+      true,
     ),
   tooManyDeclines: (holdEndsAt: string) =>
     CommonErrors.conflict(
@@ -76,6 +80,11 @@ export const OrdersErrors = {
     ),
   paymentDeclined: (reason: string) =>
     new DomainError(402, 'payment-declined', 'Payment Required', reason),
+  paymentProviderUnavailable: () =>
+    CommonErrors.unavailable(
+      'The payment provider cannot be reached just now; the payment is unchanged. Try again shortly.',
+      5,
+    ),
   paymentProviderFailed: () =>
     new DomainError(
       502,

@@ -52,7 +52,8 @@ const ORDER_WITH_LINES = {
       amountCents: true,
       currency: true,
       status: true,
-      declined: true,
+      declines: true,
+      applied: true,
       failureReason: true,
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -87,8 +88,8 @@ const ORDER_VIEW_SQL = `
             FROM tickets t WHERE t.order_id = o.id) AS tickets,
          (SELECT json_build_object('id', p.id, 'orderId', p.order_id, 'provider', p.provider,
                                    'providerRef', p.provider_ref, 'amountCents', p.amount_cents,
-                                   'currency', p.currency, 'status', p.status, 'declined', p.declined,
-                                   'failureReason', p.failure_reason)
+                                   'currency', p.currency, 'status', p.status, 'declines', p.declines,
+                                   'applied', p.applied, 'failureReason', p.failure_reason)
             FROM payments p WHERE p.order_id = o.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1) AS payment,
          json_build_object('organizerId', e.organizer_id, 'startsAt', e.starts_at,
                            'refundsAllowed', e.refunds_allowed, 'refundDeadline', e.refund_deadline,

@@ -4,7 +4,7 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
-import type { BeginOutcome, PaymentRecord } from '../payments/payment.records.js';
+import type { BeginOutcome } from '../payments/payment.records.js';
 import { PaymentsService, type ChargeOutcome } from '../payments/payments.service.js';
 import { REFUND_GRACE_SECONDS, RefundsService } from '../payments/refunds/refunds.service.js';
 import type { CreateOrderInput } from './dto/create-order.input.js';
@@ -117,7 +117,7 @@ export class OrdersService {
             await this.payments.charge(begun.payment, paymentToken),
           );
         case 'EXISTS':
-          return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+          return this.answerCharge(orderId, await this.payments.outcomeOf(begun.payment));
         case 'FREE':
           return this.payFree(caller, orderId);
         case 'IN_PROGRESS':
@@ -145,10 +145,10 @@ export class OrdersService {
         case 'STARTED':
           return this.answerCharge(orderId, await this.payments.openInBrowser(begun.payment));
         case 'EXISTS':
-          return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+          return this.answerCharge(orderId, await this.payments.outcomeOf(begun.payment));
         case 'IN_PROGRESS':
           if (begun.payment.status === 'REQUIRES_ACTION') {
-            return this.answerCharge(orderId, await this.outcomeSoFar(orderId, begun.payment));
+            return this.answerCharge(orderId, await this.payments.outcomeOf(begun.payment));
           }
           throw OrdersErrors.paymentInProgress(begun.payment.id, begun.payment.status);
         case 'FREE':
@@ -247,12 +247,6 @@ export class OrdersService {
     }
   }
 
-  /** An attempt made earlier (by this Idempotency-Key, or open in the browser), as it stands. */
-  private async outcomeSoFar(orderId: string, payment: PaymentRecord): Promise<ChargeOutcome> {
-    const order = await this.orders.findById(orderId);
-    return this.payments.outcomeOf(payment, order?.status ?? 'PENDING');
-  }
-
   private async answerCharge(orderId: string, outcome: ChargeOutcome): Promise<OrderAnswer> {
     switch (outcome.kind) {
       case 'paid':
@@ -270,6 +264,8 @@ export class OrdersService {
         throw OrdersErrors.paymentDeclined(outcome.reason);
       case 'provider-failed':
         throw OrdersErrors.paymentProviderFailed();
+      case 'provider-unavailable':
+        throw OrdersErrors.paymentProviderUnavailable();
       case 'not-payable':
         throw OrdersErrors.noLongerPayable();
     }

@@ -25,8 +25,12 @@ export interface PaymentProvider {
    * or `succeeded` when the charge got there first.
    */
   cancel(attempt: PaymentAttempt): Promise<PaymentState>;
-  /** Gives back part or all of a succeeded payment. Throws PaymentProviderError when refused. */
-  refund(refund: RefundRequest): Promise<{ reference: string }>;
+  /**
+   * Gives back part or all of a succeeded payment, or says how an earlier try of the same refund
+   * stands: `succeeded`, or `pending` (accepted, not yet through: asked again later). Throws
+   * PaymentProviderError when refused, PaymentOutcomeUnknownError when there was no answer.
+   */
+  refund(refund: RefundRequest): Promise<RefundResult>;
 }
 
 export type PaymentProviderName = 'test' | 'stripe';
@@ -61,8 +65,15 @@ export type PaymentState =
   | { status: 'open'; reference: string | null }
   | { status: 'canceled'; reference: string | null };
 
+export interface RefundResult {
+  reference: string;
+  status: 'succeeded' | 'pending';
+}
+
 export interface RefundRequest {
   refundId: string;
+  /** Earlier tries of this refund that failed: each new try has its own idempotency key. */
+  attempt: number;
   paymentId: string;
   /** The payment's reference at the provider. */
   paymentReference: string | null;

@@ -11,7 +11,10 @@ export interface PaymentRecord {
   amountCents: number;
   currency: string;
   status: PaymentStatus;
-  declined: boolean;
+  /** Cards declined in this attempt (server-side 0 or 1; in the browser, each refused card). */
+  declines: number;
+  /** This attempt's money paid the order (a success that came too late is refunded instead). */
+  applied: boolean;
   failureReason: string | null;
 }
 

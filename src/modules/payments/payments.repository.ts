@@ -20,8 +20,8 @@ export interface BeginRequest {
 /** A payments row as a PaymentRecord, its columns qualified by `table`. */
 function paymentColumns(table: string): string {
   return `${table}.id, ${table}.order_id AS "orderId", ${table}.provider, ${table}.provider_ref AS "providerRef",
-    ${table}.amount_cents AS "amountCents", ${table}.currency, ${table}.status, ${table}.declined,
-    ${table}.failure_reason AS "failureReason"`;
+    ${table}.amount_cents AS "amountCents", ${table}.currency, ${table}.status, ${table}.declines,
+    ${table}.applied, ${table}.failure_reason AS "failureReason"`;
 }
 
 /**
@@ -70,14 +70,18 @@ export class PaymentsRepository {
     return rows[0].outcome;
   }
 
-  /** Nothing was taken and nothing will be: closes an open attempt. False if it was not open. */
+  /**
+   * Nothing was taken and nothing will be: closes an open attempt, counting a declined card when
+   * that is why. False if it was not open.
+   */
   async failed(
     paymentId: string,
     failure: { reason: string; declined: boolean; providerRef: string | null },
   ): Promise<boolean> {
     const moved = await this.prisma.$executeRaw`
       UPDATE payments
-         SET status = 'FAILED', declined = ${failure.declined}, failure_reason = left(${failure.reason}, 500),
+         SET status = 'FAILED', declines = declines + ${failure.declined ? 1 : 0}::int,
+             failure_reason = left(${failure.reason}, 500),
              provider_ref = coalesce(${failure.providerRef}, provider_ref), settled_at = now(), updated_at = now()
        WHERE id = ${paymentId}::uuid AND status IN ('PROCESSING', 'REQUIRES_ACTION')`;
     return moved === 1;
@@ -85,22 +89,34 @@ export class PaymentsRepository {
 
   /**
    * The buyer must act (3-D Secure, or confirm in the browser): the attempt stays open until its
-   * order's hold ends, when the sweeper cancels it at the provider.
+   * order's hold ends, when the sweeper cancels it at the provider; at once when the order is no
+   * longer pending (cancelled while this was being recorded).
    */
   async requiresAction(paymentId: string, providerRef: string): Promise<boolean> {
     const moved = await this.prisma.$executeRaw`
       UPDATE payments p
          SET status = 'REQUIRES_ACTION', provider_ref = ${providerRef}, updated_at = now(),
-             lease_until = greatest(p.lease_until, (SELECT o.expires_at FROM orders o WHERE o.id = p.order_id))
+             lease_until = (SELECT CASE WHEN o.status = 'PENDING' THEN greatest(p.lease_until, o.expires_at) ELSE now() END
+                              FROM orders o WHERE o.id = p.order_id)
        WHERE p.id = ${paymentId}::uuid AND p.status IN ('PROCESSING', 'REQUIRES_ACTION')`;
     return moved === 1;
   }
 
-  /** A provider's word on an open attempt that changes nothing yet (a card refused in the browser). */
-  async noteFailure(paymentId: string, reason: string): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE payments SET failure_reason = left(${reason}, 500), updated_at = now()
-       WHERE id = ${paymentId}::uuid AND status IN ('PROCESSING', 'REQUIRES_ACTION')`;
+  /**
+   * A card refused in the browser: the attempt stays open for another card, the refusal counted.
+   * Answers the declines of the attempt's order so far, all attempts together.
+   */
+  async countBrowserDecline(paymentId: string, reason: string): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ declines: number }[]>`
+      WITH counted AS (
+        UPDATE payments SET declines = declines + 1, failure_reason = left(${reason}, 500), updated_at = now()
+         WHERE id = ${paymentId}::uuid AND status = 'REQUIRES_ACTION'
+        RETURNING order_id, id, declines
+      )
+      SELECT (coalesce((SELECT sum(p.declines) FROM payments p, counted
+                         WHERE p.order_id = counted.order_id AND p.id <> counted.id), 0)
+              + (SELECT declines FROM counted))::int AS declines`;
+    return rows[0]?.declines ?? 0;
   }
 
   async findById(paymentId: string): Promise<PaymentRecord | null> {

@@ -27,7 +27,9 @@ export type ChargeOutcome =
   | { kind: 'processing'; payment: PaymentRecord }
   | { kind: 'declined'; reason: string }
   | { kind: 'provider-failed' }
-  /** The money was taken, but the order could no longer take it (its hold ran out): refunded. */
+  /** The provider could not be asked just now (about an attempt already recorded). */
+  | { kind: 'provider-unavailable' }
+  /** The money was taken, but the order could no longer take it (cancelled meanwhile): refunded. */
   | { kind: 'not-payable' };
 
 /**
@@ -100,20 +102,27 @@ export class PaymentsService {
   }
 
   /** What an attempt already recorded means now (an Idempotency-Key retried, a page reloaded). */
-  async outcomeOf(payment: PaymentRecord, orderStatus: string): Promise<ChargeOutcome> {
+  async outcomeOf(payment: PaymentRecord): Promise<ChargeOutcome> {
     switch (payment.status) {
       case 'SUCCEEDED':
-        return orderStatus === 'PAID' ? { kind: 'paid' } : { kind: 'not-payable' };
+        return payment.applied ? { kind: 'paid' } : { kind: 'not-payable' };
       case 'FAILED':
-        return payment.declined
+        return payment.declines > 0
           ? { kind: 'declined', reason: payment.failureReason ?? 'The card was declined.' }
           : { kind: 'provider-failed' };
       case 'PROCESSING':
         return { kind: 'processing', payment };
-      case 'REQUIRES_ACTION': {
-        const prepared = await this.provider.prepare(attemptOf(payment));
-        return { kind: 'action-required', payment, clientSecret: prepared.clientSecret };
-      }
+      case 'REQUIRES_ACTION':
+        try {
+          // The same PaymentIntent again (its create is idempotent), for its client secret.
+          const prepared = await this.provider.prepare(attemptOf(payment));
+          return { kind: 'action-required', payment, clientSecret: prepared.clientSecret };
+        } catch (error) {
+          this.logger.warn(
+            `The payment provider could not be asked about payment ${payment.id}: ${(error as Error).message}`,
+          );
+          return { kind: 'provider-unavailable' };
+        }
     }
   }
 
@@ -152,11 +161,34 @@ export class PaymentsService {
       return;
     }
     if (report.state.status === 'declined' && payment.status === 'REQUIRES_ACTION') {
-      // In the browser a refused card can be followed by another: the attempt stays open.
-      await this.payments.noteFailure(payment.id, report.state.reason);
+      await this.browserDecline(payment, report.state.reason);
       return;
     }
     await this.record(payment, report.state);
+  }
+
+  /**
+   * In the browser a refused card can be followed by another on the same payment, so the attempt
+   * stays open; but each refusal counts against the order's declines, and at the limit the payment
+   * is cancelled at the provider (card testing), unless it succeeded first.
+   */
+  private async browserDecline(payment: PaymentRecord, reason: string): Promise<void> {
+    const declines = await this.payments.countBrowserDecline(payment.id, reason);
+    this.metrics.countPayments('declined');
+    if (declines < MAX_DECLINES_PER_ORDER) return;
+    this.logger.warn(
+      `Payment ${payment.id}: ${declines} declined cards on its order; cancelling it`,
+    );
+    const state = await this.provider.cancel(attemptOf(payment));
+    if (state.status === 'succeeded') {
+      await this.record(payment, state);
+      return;
+    }
+    await this.payments.failed(payment.id, {
+      reason: `Too many declined cards (${declines}). ${reason}`,
+      declined: false,
+      providerRef: state.reference,
+    });
   }
 
   /**
@@ -187,11 +219,7 @@ export class PaymentsService {
     const attempt = attemptOf(payment);
     let state = await this.provider.retrieve(attempt);
     if (state.status !== 'succeeded' && state.status !== 'canceled') {
-      const reason = state.status === 'declined' ? state.reason : undefined;
       state = await this.provider.cancel(attempt);
-      if (state.status === 'canceled' && reason) {
-        state = { status: 'declined', reference: state.reference, reason };
-      }
     }
     await this.record(payment, state);
   }

@@ -5,7 +5,9 @@ export class PayOrderInput {
   @ApiProperty({
     example: 'tok_visa',
     description:
-      'A token from the payment provider. The test provider declines `tok_declined` (402) and fails on `tok_error` (502).',
+      'With Stripe, a PaymentMethod id (`pm_...`, from Stripe.js; `pm_card_visa` in test mode). The test provider ' +
+      'approves anything but `tok_declined` (402), `tok_error` (502, nothing charged), `tok_lost_answer` (charged, its ' +
+      'answer lost: 202, then settled by the sweeper) and `tok_delay_<ms>` (approved after that long). Ignored for a free order.',
   })
   @IsString()
   @Length(1, 200)

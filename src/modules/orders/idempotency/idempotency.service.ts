@@ -63,13 +63,14 @@ export class IdempotencyService {
 
   /**
    * Records how a request ended that did not succeed. A refusal (4xx) is remembered: the retry
-   * gets the same refusal. A 502 (the payment provider refused: nothing was made) frees the key,
-   * so the retry runs again. Anything else (a 503, an unexpected failure) may have made its
-   * order or attempt before failing: the key keeps its resource id and is open to a retry at once,
-   * which then finds what was made instead of making it twice.
+   * gets the same refusal, unless it only describes a moment (transient: another payment still
+   * running). A 502 (the payment provider refused: nothing was made) frees the key, so the retry
+   * runs again. Anything else (a 503, an unexpected failure) may have made its order or attempt
+   * before failing, and so does a transient refusal's retry: the key keeps its resource id and is
+   * open to a retry at once, which then finds what was made instead of making it twice.
    */
   async settleFailure(userId: string, request: IdempotentRequest, error: unknown): Promise<void> {
-    if (error instanceof DomainError && error.status < 500) {
+    if (error instanceof DomainError && error.status < 500 && !error.transient) {
       await this.keys.complete(userId, request.key, answerOf(error));
     } else if (error instanceof DomainError && error.status === 502) {
       await this.keys.release(userId, request.key);

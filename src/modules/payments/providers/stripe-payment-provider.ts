@@ -9,12 +9,31 @@ import {
   type PreparedPayment,
   type ProviderReport,
   type RefundRequest,
+  type RefundResult,
 } from '../payment-provider.js';
 
-/** A Stripe call gives up after this long; with its retries, well inside an attempt's lease. */
-const REQUEST_TIMEOUT_MS = 15_000;
-/** Retried by the SDK with the same idempotency key, so a retry never charges twice. */
-const NETWORK_RETRIES = 2;
+/**
+ * A Stripe call gives up after this long, retried once by the SDK with the same idempotency key
+ * (so a retry never charges twice): at most about 21 s a call, so a payment's two calls (or the
+ * reconciler's two) end well inside an attempt's lease (PAYMENT_ATTEMPT_LEASE_SECONDS, 60 s).
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+const NETWORK_RETRIES = 1;
+
+/**
+ * Stripe's amounts are in the currency's smallest unit, as ours are (ISO 4217 minor units), except
+ * that Stripe takes three-decimal currencies only in multiples of ten, and these two-decimal ones
+ * only in whole units (https://docs.stripe.com/currencies#special-cases).
+ */
+const AMOUNT_STEP: Record<string, number> = {
+  BHD: 10,
+  JOD: 10,
+  KWD: 10,
+  OMR: 10,
+  TND: 10,
+  HUF: 100,
+  TWD: 100,
+};
 
 /**
  * Stripe, through its official SDK. One PaymentIntent per attempt, created with the attempt's id as
@@ -105,11 +124,15 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   /**
-   * Refunds once per refund row: its id is the idempotency key and is kept in the Refund's
-   * metadata, which is looked up first, because a retry after Stripe's 24-hour idempotency window
-   * would otherwise refund again.
+   * Refunds once per refund row. Its id is kept in the Refund's metadata, which is looked up
+   * first: a refund that succeeded, or is still pending (Stripe can take days, and can still fail
+   * it), is answered as it stands. Only when none is there, or every earlier one failed, is a new
+   * one created, under a key never used before: the row's id, then `<id>:<n>` with n the tries
+   * that failed here plus the refunds already made at Stripe. Stripe keeps the first answer to a
+   * key for 24 hours, errors included, so a retry under the same key would only be told the same
+   * error again, and a key that made a refund now failed would only answer that refund again.
    */
-  async refund(refund: RefundRequest): Promise<{ reference: string }> {
+  async refund(refund: RefundRequest): Promise<RefundResult> {
     const paymentIntent = refund.paymentReference;
     if (!paymentIntent) {
       throw new PaymentProviderError(`Payment ${refund.paymentId} has no PaymentIntent to refund.`);
@@ -117,8 +140,11 @@ export class StripePaymentProvider implements PaymentProvider {
     const earlier = await this.call(() =>
       this.stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 }),
     );
-    const done = earlier.data.find((r) => r.metadata?.refund_id === refund.refundId);
-    if (done) return { reference: done.id };
+    const ours = earlier.data.filter((r) => r.metadata?.refund_id === refund.refundId);
+    const done = ours.find((r) => r.status === 'succeeded');
+    if (done) return { reference: done.id, status: 'succeeded' };
+    const waiting = ours.find((r) => r.status === 'pending' || r.status === 'requires_action');
+    if (waiting) return { reference: waiting.id, status: 'pending' };
     const created = await this.call(() =>
       this.stripe.refunds.create(
         {
@@ -127,13 +153,16 @@ export class StripePaymentProvider implements PaymentProvider {
           reason: 'requested_by_customer',
           metadata: { refund_id: refund.refundId, payment_id: refund.paymentId },
         },
-        { idempotencyKey: refund.refundId },
+        {
+          idempotencyKey: tryKey(refund.refundId, refund.attempt + ours.length),
+        },
       ),
     );
-    if (created.status === 'failed' || created.status === 'canceled') {
-      throw new PaymentProviderError(`Stripe refund ${created.id} is ${created.status}.`);
+    if (created.status === 'succeeded') return { reference: created.id, status: 'succeeded' };
+    if (created.status === 'pending' || created.status === 'requires_action') {
+      return { reference: created.id, status: 'pending' };
     }
-    return { reference: created.id };
+    throw new PaymentProviderError(`Stripe refund ${created.id} is ${created.status}.`);
   }
 
   /**
@@ -175,6 +204,14 @@ export class StripePaymentProvider implements PaymentProvider {
 
   /** The attempt's PaymentIntent: created by the first call, found again by every later one. */
   private find(attempt: PaymentAttempt): Promise<Stripe.PaymentIntent> {
+    const step = AMOUNT_STEP[attempt.currency] ?? 1;
+    if (attempt.amountCents % step !== 0) {
+      return Promise.reject(
+        new PaymentProviderError(
+          `Stripe takes ${attempt.currency} amounts only in multiples of ${step} of its minor unit; ${attempt.amountCents} is not.`,
+        ),
+      );
+    }
     return this.call(() =>
       this.stripe.paymentIntents.create(
         {
@@ -195,6 +232,10 @@ export class StripePaymentProvider implements PaymentProvider {
       throw translated(error);
     }
   }
+}
+
+function tryKey(refundId: string, earlierTries: number): string {
+  return earlierTries === 0 ? refundId : `${refundId}:${earlierTries}`;
 }
 
 function stateOf(intent: Stripe.PaymentIntent): PaymentState {

@@ -7,6 +7,7 @@ import {
   type PaymentState,
   type PreparedPayment,
   type RefundRequest,
+  type RefundResult,
 } from '../payment-provider.js';
 import { TestProviderLedger } from './test-provider.ledger.js';
 
@@ -80,7 +81,7 @@ export class TestPaymentProvider implements PaymentProvider {
     return stateOf(attempt, outcome);
   }
 
-  async refund(refund: RefundRequest): Promise<{ reference: string }> {
+  async refund(refund: RefundRequest): Promise<RefundResult> {
     if (this.refusingRefunds) throw new PaymentProviderError('The test provider refuses refunds.');
     const result = await this.ledger.refund(refund.refundId, refund.paymentId, refund.amountCents);
     if (result === 'not-charged') {
@@ -89,7 +90,7 @@ export class TestPaymentProvider implements PaymentProvider {
     if (result === 'too-much') {
       throw new PaymentProviderError(`Payment ${refund.paymentId} has less than that left.`);
     }
-    return { reference: `test_re_${refund.refundId}` };
+    return { reference: `test_re_${refund.refundId}`, status: 'succeeded' };
   }
 
   /** For tests and demos of the refund retries: while on, every refund is refused. */

@@ -57,6 +57,15 @@ export class RefundsRepository {
     return rows[0].recorded;
   }
 
+  /** Accepted by the provider but not through yet: asked again in `checkInSeconds`. */
+  async stillPending(refundId: string, providerRef: string, checkInSeconds: number): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE refunds
+         SET provider_ref = ${providerRef}, last_error = 'pending at the provider',
+             next_attempt_at = now() + make_interval(secs => ${checkInSeconds}::int)
+       WHERE id = ${refundId}::uuid AND status = 'PENDING'`;
+  }
+
   /** The provider refused: counted, the reason kept, the next attempt in `retryInSeconds`. */
   async failed(refundId: string, reason: string, retryInSeconds: number): Promise<void> {
     await this.prisma.$executeRaw`

@@ -1,19 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../../../infrastructure/metrics/metrics.service.js';
-import { PAYMENT_PROVIDER, type PaymentProvider } from '../payment-provider.js';
+import { PAYMENT_PROVIDER, type PaymentProvider, type RefundResult } from '../payment-provider.js';
 import { RefundsRepository, type RefundJob } from './refunds.repository.js';
 
 /** Refunds sent side by side when many are owed at once (an event cancelled). */
 const CONCURRENCY = 8;
 const SWEEP_BATCH = 50;
-/** A claimed refund whose sender died is picked up again after this long. */
+/**
+ * A refund is sent by one sender at a time: its creator right after it is recorded, or a sweeper
+ * that claimed it; either holds it this long (well past a provider call's longest) before another
+ * may try, so two tries (with their own idempotency keys) never overlap.
+ */
 const CLAIM_SECONDS = 120;
+/** A refund the provider accepted but has not carried out yet is asked about this often. */
+const PENDING_CHECK_SECONDS = 60;
 /** Retry after 5 s, 10 s, 20 s ... doubling up to an hour, for as long as the provider refuses. */
 const FIRST_RETRY_SECONDS = 5;
 const LAST_RETRY_SECONDS = 3600;
 
-/** Before the sweeper retries a refund someone is about to send right away. */
-export const REFUND_GRACE_SECONDS = 30;
+/** A new refund is its creator's to send for this long before a sweeper may take it. */
+export const REFUND_GRACE_SECONDS = CLAIM_SECONDS;
 
 export function retryDelaySeconds(failedAttempts: number): number {
   return Math.min(LAST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, failedAttempts - 1));
@@ -69,20 +75,21 @@ export class RefundsService {
   }
 
   private async sendOne(job: RefundJob): Promise<void> {
-    let reference: string;
+    let result: RefundResult;
     try {
       if (job.provider !== this.provider.name) {
         throw new Error(
           `the payment was made through the ${job.provider} provider, but this instance uses ${this.provider.name}`,
         );
       }
-      ({ reference } = await this.provider.refund({
+      result = await this.provider.refund({
         refundId: job.id,
+        attempt: job.attempts,
         paymentId: job.paymentId,
         paymentReference: job.paymentReference,
         amountCents: job.amountCents,
         currency: job.currency,
-      }));
+      });
     } catch (error) {
       const retryIn = retryDelaySeconds(job.attempts + 1);
       this.metrics.countRefunds('failed');
@@ -92,6 +99,11 @@ export class RefundsService {
       await this.refunds.failed(job.id, (error as Error).message, retryIn);
       return;
     }
-    if (await this.refunds.succeeded(job.id, reference)) this.metrics.countRefunds('succeeded');
+    if (result.status === 'pending') {
+      await this.refunds.stillPending(job.id, result.reference, PENDING_CHECK_SECONDS);
+      return;
+    }
+    if (await this.refunds.succeeded(job.id, result.reference))
+      this.metrics.countRefunds('succeeded');
   }
 }

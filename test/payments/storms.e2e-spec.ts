@@ -1,7 +1,13 @@
 import pg from 'pg';
 import { bearer, createEvent } from '../support/events.js';
 import { expectMoneyInvariant } from '../support/money.js';
-import { expectStockInvariant, payOrder, placeOrder, statusCounts } from '../support/orders.js';
+import {
+  cancelOrder,
+  expectStockInvariant,
+  payOrder,
+  placeOrder,
+  statusCounts,
+} from '../support/orders.js';
 import {
   applicationSessionsGone,
   deadlocks,
@@ -135,6 +141,32 @@ describe('Payment storms over two instances (e2e, real PostgreSQL)', () => {
     expect(statusCounts(answers)).toEqual({ 200: 1, 409: 19 });
     expect(await moneyOf(orderId)).toEqual(oneCharge);
     await expectMoneyInvariant(db);
+  });
+
+  it('10 simultaneous refunds of one paid order, by its buyer and its organizer over two instances: one refund, sent once', async () => {
+    const buyer = await createUser(a, db, 'USER');
+    const orderId = await heldOrder(buyer);
+    expect((await payOrder(a, buyer, orderId)).status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        cancelOrder(i % 2 ? a : b, i % 3 ? buyer : organizer, orderId),
+      ),
+    );
+    expect(statusCounts(answers)).toEqual({ 200: 1, 409: 9 });
+    for (const refused of answers.filter((r) => r.status === 409)) {
+      expect(refused.body).toMatchObject({
+        code: 'order-not-cancellable',
+        orderStatus: 'REFUNDED',
+      });
+    }
+    const refunds = await db.sql.query(
+      `SELECT r.status, count(t.refund_id)::int AS at_provider FROM refunds r
+         LEFT JOIN test_provider_refunds t ON t.refund_id = r.id WHERE r.order_id = $1 GROUP BY r.id`,
+      [orderId],
+    );
+    expect(refunds.rows).toEqual([{ status: 'SUCCEEDED', at_provider: 1 }]);
+    await expectMoneyInvariant(db);
+    await expectStockInvariant(db);
   });
 
   it('no pay holds a transaction open across a round trip: each write is one statement', async () => {

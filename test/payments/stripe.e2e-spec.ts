@@ -261,6 +261,45 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
     });
   });
 
+  it('one success reported ten times at once over two instances (webhook retries): the order paid once', async () => {
+    const other = await startTestApp(db, {
+      env: {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: fake.secretKey,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_URL: `http://127.0.0.1:${fake.port}`,
+        ORDER_SWEEP_INTERVAL_MS: '0',
+      },
+    });
+    try {
+      const orderId = await heldOrder();
+      const pending = await payOrder(api, buyer, orderId, 'pm_card_authenticationRequired');
+      const delivery = signed(
+        'payment_intent.succeeded',
+        fake.completeAction(intentOf(pending.body.payment.id)!.id),
+      );
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? other : api).http
+            .post('/api/payments/stripe/webhook')
+            .set('content-type', 'application/json')
+            .set('stripe-signature', delivery.signature)
+            .send(delivery.payload),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+      const tickets = await db.sql.query(
+        'SELECT count(*)::int AS n FROM tickets WHERE order_id = $1',
+        [orderId],
+      );
+      expect(tickets.rows[0].n).toBe(2);
+      expect(await orderStatus(db, orderId)).toBe('PAID');
+      await expectMoneyInvariant(db);
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('the webhook endpoint', () => {
     it('refuses a bad, missing or stale signature with 400 and changes nothing', async () => {
       const orderId = await heldOrder(1);

@@ -1,6 +1,7 @@
 /**
  * Jest runs in CommonJS mode with SWC: Jest's ESM mode cannot load an ESM-only Nest from the
- * CommonJS packages that require() it on Node 20 (see STACK.md). So `.ts`, `.js` and `.mjs` are
+ * CommonJS packages that require() it on Node 20 (Jest's loader supports that only from Node
+ * 24.9). So `.ts`, `.js` and `.mjs` are
  * all transformed, @nestjs and @prisma included, and the `.js` of relative ESM imports is dropped.
  */
 const swc = [

@@ -5,7 +5,8 @@ import { defineConfig } from 'prisma/config';
 const FALLBACK_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/eventflow';
 
 // Migrations are created and applied by scripts/prisma/*.mjs, because the native schema engine
-// that `prisma migrate` needs cannot be downloaded here (see STACK.md, "Prisma migrations offline").
+// that `prisma migrate` needs cannot always be downloaded (offline machines, CI without egress); the
+// README's "Migrations" says how they work instead.
 // The two paths below are repeated in scripts/prisma/paths.mjs, which cannot load this file.
 export default defineConfig({
   schema: 'prisma/schema.prisma',

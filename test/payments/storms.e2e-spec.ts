@@ -363,16 +363,17 @@ describe('An event cancellation against holds at the database’s own pace (real
     const db = await createTestDatabase();
     const api = await startTestApp(db, { env: { ORDER_SWEEP_INTERVAL_MS: '0' } });
     const holders = new pg.Pool({ connectionString: db.url, max: 40 });
+    let stop = false;
+    let sessions: Promise<number>[] = [];
     try {
       const organizer = await createUser(api, db, 'ADMIN');
       const event = await createEvent(api, organizer, {
         ticketTypes: [{ name: 'A', priceCents: 500, capacity: 1_000_000 }],
       });
       const buyers = await createUsers(api, db, 40);
-      let stop = false;
       // Each session holds again the moment its last hold returns, with no HTTP in between: the
       // event is never free of holds in flight, which a row lock's waiter would never get past.
-      const sessions = buyers.map(async (buyer) => {
+      sessions = buyers.map(async (buyer) => {
         let held = 0;
         while (!stop) {
           const { rows } = await holders.query<{ outcome: { outcome: string } }>(
@@ -411,6 +412,7 @@ describe('An event cancellation against holds at the database’s own pace (real
       await expectStockInvariant(db);
     } finally {
       stop = true;
+      await Promise.allSettled(sessions);
       await holders.end();
       await api.close();
       await db.drop();

@@ -45,6 +45,7 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
     buyer = await createUser(api, db, 'USER');
   });
   afterAll(async () => {
+    await expectStripeAgrees();
     await expectStockInvariant(db);
     await api?.close();
     await fake?.close();
@@ -77,6 +78,49 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
 
   const intentOf = (paymentId: string) =>
     fake.paymentIntents().find((intent) => intent.metadata.payment_id === paymentId);
+
+  /**
+   * Our books against Stripe's: a payment of ours succeeded exactly when its PaymentIntent did, for
+   * the same amount, and a refund of ours succeeded exactly when Stripe has a succeeded Refund of it.
+   */
+  async function expectStripeAgrees() {
+    const payments = (
+      await db.sql.query<{ id: string; status: string; amount_cents: number }>(
+        "SELECT id, status, amount_cents FROM payments WHERE provider = 'stripe'",
+      )
+    ).rows;
+    const intents = fake.paymentIntents();
+    const disagreeing = payments.filter((payment) => {
+      const intent = intents.find((i) => i.metadata.payment_id === payment.id);
+      const charged = intent?.status === 'succeeded';
+      return (
+        charged !== (payment.status === 'SUCCEEDED') ||
+        (charged && intent.amount !== payment.amount_cents)
+      );
+    });
+    const unknown = intents.filter(
+      (i) => i.status === 'succeeded' && !payments.some((p) => p.id === i.metadata.payment_id),
+    );
+    const refunds = (
+      await db.sql.query<{ id: string; status: string; amount_cents: number }>(
+        `SELECT r.id, r.status, r.amount_cents FROM refunds r JOIN payments p ON p.id = r.payment_id
+          WHERE p.provider = 'stripe'`,
+      )
+    ).rows;
+    const atStripe = fake.refunds().filter((r) => r.status === 'succeeded');
+    const refundsDisagreeing = refunds.filter((refund) => {
+      const paid = atStripe.filter((r) => r.metadata?.refund_id === refund.id);
+      return (
+        (refund.status === 'SUCCEEDED') !== (paid.length === 1) ||
+        (paid[0] && paid[0].amount !== refund.amount_cents)
+      );
+    });
+    expect({ disagreeing, unknown, refundsDisagreeing }).toEqual({
+      disagreeing: [],
+      unknown: [],
+      refundsDisagreeing: [],
+    });
+  }
 
   /** The refund's next try is due now (time passing), then one sweep. */
   async function settleDue(refundId: string) {
@@ -164,6 +208,15 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
       });
       const intent = intentOf(pending.body.payment.id)!;
       expect(pending.body.payment.clientSecret).toBe(intent.client_secret);
+      // The buyer has until the hold ends: a sweep meanwhile leaves the payment be.
+      const lease = await db.sql.query(
+        `SELECT p.lease_until = o.expires_at AS until_hold_ends FROM payments p JOIN orders o ON o.id = p.order_id
+          WHERE p.id = $1`,
+        [pending.body.payment.id],
+      );
+      expect(lease.rows[0].until_hold_ends).toBe(true);
+      await api.app.get(OrderSweeper).sweep();
+      expect(fake.paymentIntent(intent.id)?.status).toBe('requires_action');
       // Paying again while the buyer authenticates is refused, not a second PaymentIntent.
       const again = await payOrder(api, buyer, orderId, 'pm_card_visa');
       expect(again.status).toBe(409);
@@ -330,6 +383,17 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
       expect(await orderStatus(db, orderId)).toBe('PAID');
     });
 
+    it('acknowledges a PaymentIntent that is not ours (another integration’s metadata) and leaves it alone', async () => {
+      const orderId = await heldOrder(1);
+      const pending = await payOrder(api, buyer, orderId, 'pm_card_authenticationRequired');
+      const intent = fake.completeAction(intentOf(pending.body.payment.id)!.id);
+      const theirs = { ...intent, metadata: { payment_id: 'order-4711' } };
+      expect((await deliver(signed('payment_intent.succeeded', theirs))).status).toBe(200);
+      expect(await orderStatus(db, orderId)).toBe('PENDING');
+      expect((await deliver(signed('payment_intent.succeeded', intent))).status).toBe(200);
+      expect(await orderStatus(db, orderId)).toBe('PAID');
+    });
+
     it('acknowledges events it does not act on, and ignores an amount that is not what was asked', async () => {
       const orderId = await heldOrder(1);
       const pending = await payOrder(api, buyer, orderId, 'pm_card_authenticationRequired');
@@ -440,6 +504,42 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
     }
   });
 
+  it('each attempt is settled through the provider that took it, whichever an instance uses for new ones', async () => {
+    const testOnly = await startTestApp(db, {
+      env: {
+        PAYMENT_PROVIDER: 'test',
+        PAYMENT_ATTEMPT_LEASE_SECONDS: '1',
+        ORDER_SWEEP_INTERVAL_MS: '0',
+      },
+    });
+    try {
+      // A Stripe attempt whose answer was lost: an instance without Stripe leaves it alone.
+      const stripeOrder = await heldOrder(1);
+      for (let i = 0; i < 2; i++) fake.injectFault({ method: 'POST', path: /\/confirm$/ }, 'drop');
+      const stripePaid = await payOrder(api, buyer, stripeOrder, 'pm_card_visa');
+      expect(stripePaid.status).toBe(202);
+      await db.sql.query('UPDATE payments SET lease_until = now() WHERE order_id = $1', [
+        stripeOrder,
+      ]);
+      await testOnly.app.get(OrderSweeper).sweep();
+      const untouched = await db.sql.query('SELECT status FROM payments WHERE order_id = $1', [
+        stripeOrder,
+      ]);
+      expect(untouched.rows[0].status).toBe('PROCESSING');
+      // A test-provider attempt whose answer was lost: the Stripe instance settles it through the
+      // test provider, and the Stripe one through Stripe.
+      const testOrder = await heldOrder(1);
+      expect((await payOrder(testOnly, buyer, testOrder, 'tok_lost_answer')).status).toBe(202);
+      await db.sql.query("UPDATE payments SET lease_until = now() WHERE status = 'PROCESSING'");
+      await api.app.get(OrderSweeper).sweep();
+      expect(await orderStatus(db, stripeOrder)).toBe('PAID');
+      expect(await orderStatus(db, testOrder)).toBe('PAID');
+      await expectMoneyInvariant(db);
+    } finally {
+      await testOnly.close();
+    }
+  });
+
   describe('card testing and late reports in the browser', () => {
     const checkout = (orderId: string) =>
       api.http
@@ -447,19 +547,40 @@ describe('Payments through Stripe (e2e: real SDK, local Stripe, real PostgreSQL)
         .set('authorization', `Bearer ${buyer.accessToken}`)
         .send();
 
-    it('five cards declined in the browser cancel the PaymentIntent: then 409 too-many-declines', async () => {
+    it('five cards declined in the browser cancel the PaymentIntent, each counted once however often Stripe redelivers it', async () => {
       const orderId = await heldOrder(1);
       const opened = await checkout(orderId);
-      const intentId = intentOf(opened.body.payment.id)!.id;
-      for (let i = 0; i < 5; i++) {
-        const refused = fake.confirmAsCustomer(intentId, 'pm_card_chargeDeclined');
-        expect((await deliver(signed('payment_intent.payment_failed', refused))).status).toBe(200);
+      const paymentId = opened.body.payment.id as string;
+      const intentId = intentOf(paymentId)!.id;
+      const declines = async () =>
+        (await db.sql.query('SELECT status, declines FROM payments WHERE id = $1', [paymentId]))
+          .rows[0];
+      for (let i = 0; i < 4; i++) {
+        const delivery = signed(
+          'payment_intent.payment_failed',
+          fake.confirmAsCustomer(intentId, 'pm_card_chargeDeclined'),
+        );
+        for (let again = 0; again < 2; again++) expect((await deliver(delivery)).status).toBe(200);
       }
+      expect(await declines()).toEqual({ status: 'REQUIRES_ACTION', declines: 4 });
+      // The fifth: cancelling at Stripe fails just then; the webhook is still a 200, the
+      // reconciler cancels at its next sweep.
+      for (let i = 0; i < 2; i++) {
+        fake.injectFault(
+          { method: 'POST', path: /\/cancel$/ },
+          { status: 500, body: { error: { type: 'api_error', message: 'down' } } },
+        );
+      }
+      const fifth = signed(
+        'payment_intent.payment_failed',
+        fake.confirmAsCustomer(intentId, 'pm_card_chargeDeclined'),
+      );
+      expect((await deliver(fifth)).status).toBe(200);
+      expect((await deliver(fifth)).status).toBe(200);
+      expect(await declines()).toEqual({ status: 'REQUIRES_ACTION', declines: 5 });
+      await api.app.get(OrderSweeper).sweep();
       expect(fake.paymentIntent(intentId)?.status).toBe('canceled');
-      const row = await db.sql.query('SELECT status, declines FROM payments WHERE id = $1', [
-        opened.body.payment.id,
-      ]);
-      expect(row.rows).toEqual([{ status: 'FAILED', declines: 5 }]);
+      expect(await declines()).toEqual({ status: 'FAILED', declines: 5 });
       const again = await checkout(orderId);
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('too-many-declines');

@@ -528,6 +528,7 @@ export class FakeStripe {
       'currency',
       'metadata',
       'automatic_payment_methods',
+      'allowed_payment_method_types',
       'payment_method_types',
       'payment_method',
       'confirm',
@@ -549,7 +550,10 @@ export class FakeStripe {
       throw invalidParam('capture_method', 'FakeStripe does not model capture_method=manual.');
     }
     const automaticPaymentMethods = this.automaticPaymentMethods(p);
-    const paymentMethodTypes = p.stringList('payment_method_types');
+    // The SDK's API version names the list allowed_payment_method_types; older ones
+    // payment_method_types. Either narrows the intent to those types.
+    const allowedTypes = p.stringList('allowed_payment_method_types');
+    const paymentMethodTypes = allowedTypes ?? p.stringList('payment_method_types');
     if (automaticPaymentMethods && paymentMethodTypes) {
       throw invalidParam(
         'automatic_payment_methods',
@@ -590,6 +594,7 @@ export class FakeStripe {
         ? null
         : { id: this.paymentMethodConfiguration, parent: null },
       payment_method_types: paymentMethodTypes ?? ['card'],
+      allowed_payment_method_types: allowedTypes ?? null,
     });
     if (confirm) this.assertReturnUrlIfRedirectsAllowed(intent, confirmation.returnUrl);
     const stored =
@@ -1300,6 +1305,7 @@ type IntentFields = Pick<
   | 'automatic_payment_methods'
   | 'payment_method_configuration_details'
   | 'payment_method_types'
+  | 'allowed_payment_method_types'
 >;
 
 /** A new intent as Stripe creates one: unpaid, and every field the API version has. */
@@ -1308,7 +1314,6 @@ function paymentIntentObject(fields: IntentFields): PaymentIntentObject {
   return {
     id,
     object: 'payment_intent',
-    allowed_payment_method_types: null,
     amount_capturable: 0,
     amount_details: { tip: {} },
     amount_received: 0,

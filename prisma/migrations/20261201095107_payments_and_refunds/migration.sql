@@ -51,12 +51,22 @@ CREATE TABLE "refunds" (
     "status" "RefundStatus" NOT NULL DEFAULT 'PENDING',
     "provider_ref" VARCHAR(255),
     "attempts" INTEGER NOT NULL DEFAULT 0,
+    "refusals" INTEGER NOT NULL DEFAULT 0,
     "next_attempt_at" TIMESTAMPTZ(3) NOT NULL,
     "last_error" VARCHAR(500),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "succeeded_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "refunds_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "provider_events" (
+    "provider" VARCHAR(20) NOT NULL,
+    "event_id" VARCHAR(255) NOT NULL,
+    "received_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "provider_events_pkey" PRIMARY KEY ("provider","event_id")
 );
 
 -- CreateTable
@@ -88,6 +98,9 @@ CREATE UNIQUE INDEX "refunds_payment_id_key" ON "refunds"("payment_id");
 
 -- CreateIndex
 CREATE INDEX "refunds_order_id_idx" ON "refunds"("order_id");
+
+-- CreateIndex
+CREATE INDEX "provider_events_received_at_idx" ON "provider_events"("received_at");
 
 -- CreateIndex
 CREATE INDEX "test_provider_refunds_payment_id_idx" ON "test_provider_refunds"("payment_id");
@@ -173,7 +186,7 @@ ALTER TABLE "payments"
 
 ALTER TABLE "refunds"
     ADD CONSTRAINT "refunds_amount_check" CHECK ("amount_cents" > 0),
-    ADD CONSTRAINT "refunds_attempts_check" CHECK ("attempts" >= 0),
+    ADD CONSTRAINT "refunds_attempts_check" CHECK ("attempts" >= 0 AND "refusals" >= 0),
     ADD CONSTRAINT "refunds_succeeded_check" CHECK (("status" = 'SUCCEEDED') = ("succeeded_at" IS NOT NULL));
 
 -- At most one open attempt per order: a second pay of the same order finds it and answers 409.
@@ -238,11 +251,11 @@ DROP FUNCTION eventflow_cancel_event(uuid);
 CREATE FUNCTION eventflow_lock_event_sales(p_event_id uuid, p_exclusive boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- Two-key advisory locks: their own key space, apart from the one-key maxPerBuyer locks.
+    -- A 64-bit key: two events sharing one (and so waiting for each other) is out of reach.
     IF p_exclusive THEN
-        PERFORM pg_advisory_xact_lock(1701144434, hashtext(p_event_id::text));
+        PERFORM pg_advisory_xact_lock(hashtextextended('eventflow:event-sales:' || p_event_id::text, 0));
     ELSE
-        PERFORM pg_advisory_xact_lock_shared(1701144434, hashtext(p_event_id::text));
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended('eventflow:event-sales:' || p_event_id::text, 0));
     END IF;
 END
 $$;
@@ -589,14 +602,15 @@ BEGIN
     END IF;
     IF v_order.status <> 'PENDING' THEN
         RETURN jsonb_build_object('outcome', 'NOT_PENDING', 'orderStatus', v_order.status);
+    END IF;
+    -- Before the hold's end: an open attempt keeps the order (and its stock) past it.
+    SELECT * INTO v_payment FROM payments WHERE order_id = p_order_id AND status IN ('PROCESSING', 'REQUIRES_ACTION');
+    IF FOUND THEN
+        RETURN jsonb_build_object('outcome', 'IN_PROGRESS', 'payment', eventflow_payment_json(v_payment));
     ELSIF v_order.expires_at <= now() THEN
         RETURN jsonb_build_object('outcome', 'EXPIRED');
     ELSIF v_order.total_cents = 0 THEN
         RETURN jsonb_build_object('outcome', 'FREE');
-    END IF;
-    SELECT * INTO v_payment FROM payments WHERE order_id = p_order_id AND status IN ('PROCESSING', 'REQUIRES_ACTION');
-    IF FOUND THEN
-        RETURN jsonb_build_object('outcome', 'IN_PROGRESS', 'payment', eventflow_payment_json(v_payment));
     END IF;
     IF (SELECT coalesce(sum(declines), 0) FROM payments WHERE order_id = p_order_id) >= p_max_declines THEN
         RETURN jsonb_build_object('outcome', 'TOO_MANY_DECLINES', 'expiresAt', v_order.expires_at);
@@ -718,9 +732,10 @@ $$;
 CREATE OR REPLACE FUNCTION eventflow_expire_orders(p_limit int) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
+    v_due uuid[];
     v_ids uuid[];
 BEGIN
-    WITH due AS (
+    SELECT array_agg(id) INTO v_due FROM (
         SELECT o.id FROM orders o
          WHERE o.status = 'PENDING' AND o.expires_at <= now()
            AND NOT EXISTS (SELECT 1 FROM payments p
@@ -728,10 +743,17 @@ BEGIN
          ORDER BY o.expires_at
          LIMIT p_limit
            FOR NO KEY UPDATE SKIP LOCKED
-    ), expired AS (
+    ) due;
+    IF v_due IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- Checked again in a new statement, whose snapshot is taken with the rows locked: a payment
+    -- attempt opened (and committed) after the first statement's snapshot is seen here.
+    WITH expired AS (
         UPDATE orders o SET status = 'EXPIRED', expired_at = now()
-          FROM due
-         WHERE o.id = due.id AND o.status = 'PENDING'
+         WHERE o.id = ANY (v_due) AND o.status = 'PENDING'
+           AND NOT EXISTS (SELECT 1 FROM payments p
+                            WHERE p.order_id = o.id AND p.status IN ('PROCESSING', 'REQUIRES_ACTION'))
         RETURNING o.id
     )
     SELECT array_agg(id) INTO v_ids FROM expired;

@@ -48,8 +48,12 @@ export const CommonErrors = {
     new DomainError(403, 'forbidden', 'Forbidden', detail),
   notFound: (what: string) =>
     new DomainError(404, 'not-found', 'Not Found', `${what} was not found.`),
-  conflict: (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
-    new DomainError(409, code, 'Conflict', detail, extensions),
+  conflict: (
+    code: string,
+    detail: string,
+    extensions: Record<string, unknown> = {},
+    { transient = false }: { transient?: boolean } = {},
+  ) => new DomainError(409, code, 'Conflict', detail, extensions, {}, transient),
   unprocessable: (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
     new DomainError(422, code, 'Unprocessable Content', detail, extensions),
   unavailable: (detail: string, retryAfterSeconds = 1) =>

@@ -81,10 +81,11 @@ export class OrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     return { reconciled, refundsSent };
   }
 
-  /** Forgets idempotency keys past their 24 hours, a batch at a time. */
+  /** Forgets idempotency keys past their 24 hours, a batch at a time, and old provider events. */
   async cleanUpIdempotencyKeys(): Promise<void> {
     this.lastCleanup = Date.now();
     while ((await this.idempotencyKeys.deleteExpired(IDEMPOTENCY_KEY_HOURS, 1_000)) === 1_000);
+    await this.payments.forgetOldEvents();
   }
 }
 

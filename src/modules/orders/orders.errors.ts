@@ -51,16 +51,13 @@ export const OrdersErrors = {
       'A ticket of this order was checked in at the door; the order can no longer be refunded.',
     ),
   paymentInProgress: (paymentId: string, paymentStatus: string) =>
-    new DomainError(
-      409,
+    CommonErrors.conflict(
       'payment-in-progress',
-      'Conflict',
       paymentStatus === 'REQUIRES_ACTION'
         ? 'A payment of this order is waiting for the buyer to complete it (3-D Secure, or in the browser).'
         : 'A payment of this order is already being processed; its outcome will show on the order.',
       { paymentId, paymentStatus },
-      {},
-      true,
+      { transient: true },
     ),
   tooManyDeclines: (holdEndsAt: string) =>
     CommonErrors.conflict(

@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { describeDatabaseError } from '../../common/errors/error-mapper.js';
 import { pageWindow } from '../../common/http/pagination.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
-import type { PaymentProviderName } from '../payments/payment-provider.js';
-import type { PaymentRecord } from '../payments/payment.records.js';
-import type { TicketRecord } from '../tickets/ticket.records.js';
 import type {
   CancelOutcome,
   HoldOutcome,
@@ -14,114 +10,13 @@ import type {
   RefundOutcome,
   RefundReason,
 } from './order.records.js';
+import { orderViewSql, toOrderView, type OrderViewRow } from './order.view.js';
 
-const ORDER_WITH_LINES = {
-  id: true,
-  userId: true,
-  eventId: true,
-  status: true,
-  totalCents: true,
-  currency: true,
-  expiresAt: true,
-  createdAt: true,
-  paidAt: true,
-  cancelledAt: true,
-  refundedCents: true,
-  refundedAt: true,
-  items: {
-    select: { ticketTypeId: true, name: true, quantity: true, unitPriceCents: true },
-    orderBy: { ticketTypeId: 'asc' },
-  },
-  tickets: {
-    select: {
-      code: true,
-      ticketTypeId: true,
-      eventId: true,
-      orderId: true,
-      status: true,
-      checkedInAt: true,
-    },
-    orderBy: [{ ticketTypeId: 'asc' }, { code: 'asc' }],
-  },
-  payments: {
-    select: {
-      id: true,
-      orderId: true,
-      provider: true,
-      providerRef: true,
-      amountCents: true,
-      currency: true,
-      status: true,
-      declines: true,
-      applied: true,
-      failureReason: true,
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: 1,
-  },
-} satisfies Prisma.OrderSelect;
-
-/** An order as eventflow_order_view's statement answers it: relations as JSON, times as text. */
-interface OrderViewRow extends Omit<OrderRecord, 'items' | 'tickets' | 'payment'> {
-  items: OrderRecord['items'];
-  tickets: (Omit<TicketRecord, 'checkedInAt'> & { checkedInAt: string | null })[];
-  payment: PaymentRecord | null;
-  event: Omit<OrderWithEvent['event'], 'startsAt' | 'refundDeadline'> & {
-    startsAt: string;
-    refundDeadline: string | null;
-  };
-}
-
-/** Ordered as the Prisma reads of orders order them: items by type, tickets by type then code. */
-const ORDER_VIEW_SQL = `
-  SELECT o.id, o.user_id AS "userId", o.event_id AS "eventId", o.status, o.total_cents AS "totalCents",
-         o.currency, o.expires_at AS "expiresAt", o.created_at AS "createdAt", o.paid_at AS "paidAt",
-         o.cancelled_at AS "cancelledAt", o.refunded_cents AS "refundedCents", o.refunded_at AS "refundedAt",
-         (SELECT coalesce(json_agg(json_build_object('ticketTypeId', i.ticket_type_id, 'name', i.name,
-                                                     'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
-                                   ORDER BY i.ticket_type_id), '[]')
-            FROM order_items i WHERE i.order_id = o.id) AS items,
-         (SELECT coalesce(json_agg(json_build_object('code', t.code, 'ticketTypeId', t.ticket_type_id,
-                                                     'eventId', t.event_id, 'orderId', t.order_id,
-                                                     'status', t.status, 'checkedInAt', t.checked_in_at)
-                                   ORDER BY t.ticket_type_id, t.code), '[]')
-            FROM tickets t WHERE t.order_id = o.id) AS tickets,
-         (SELECT json_build_object('id', p.id, 'orderId', p.order_id, 'provider', p.provider,
-                                   'providerRef', p.provider_ref, 'amountCents', p.amount_cents,
-                                   'currency', p.currency, 'status', p.status, 'declines', p.declines,
-                                   'applied', p.applied, 'failureReason', p.failure_reason)
-            FROM payments p WHERE p.order_id = o.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1) AS payment,
-         json_build_object('organizerId', e.organizer_id, 'startsAt', e.starts_at,
-                           'refundsAllowed', e.refunds_allowed, 'refundDeadline', e.refund_deadline,
-                           'refundFeeCents', e.refund_fee_cents, 'refundFeePercent', e.refund_fee_percent) AS event
-    FROM orders o JOIN events e ON e.id = o.event_id
-   WHERE o.id = $1::uuid`;
-
-function toOrderView(row: OrderViewRow): OrderWithEvent {
-  return {
-    ...row,
-    tickets: row.tickets.map((ticket) => ({
-      ...ticket,
-      checkedInAt: ticket.checkedInAt === null ? null : new Date(ticket.checkedInAt),
-    })),
-    event: {
-      ...row.event,
-      startsAt: new Date(row.event.startsAt),
-      refundDeadline: row.event.refundDeadline === null ? null : new Date(row.event.refundDeadline),
-    },
-  };
-}
-
-type OrderRow = Prisma.OrderGetPayload<{ select: typeof ORDER_WITH_LINES }>;
-
-/** The listing's rows as records: the latest payment, which the select asks as a list of one. */
-function toOrderRecord({ payments, ...order }: OrderRow): OrderRecord {
-  const [payment] = payments;
-  return {
-    ...order,
-    payment: payment ? { ...payment, provider: payment.provider as PaymentProviderName } : null,
-  };
-}
+const ORDER_BY_ID = orderViewSql('o.id = $1::uuid');
+const ORDERS_OF_BUYER = orderViewSql(
+  'o.user_id = $1::uuid',
+  'ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int OFFSET $3::int',
+);
 
 export interface HoldRequest {
   orderId: string;
@@ -201,19 +96,14 @@ export class OrdersRepository {
     return result.rows[0].outcomes;
   }
 
-  /** One order with its lines, tickets, latest payment and its event's refund policy. */
-  findById(id: string): Promise<OrderRecord | null> {
-    return this.findWithEvent(id);
-  }
-
   /**
-   * One statement for all of it (the pay path reads the order it answers: the client's four
-   * queries for an order and its relations were the most of a pay's round trips, measured).
+   * One order with its lines, tickets, latest payment and its event's refund policy, in one
+   * statement (the pay path reads back the order it answers).
    */
-  async findWithEvent(id: string): Promise<OrderWithEvent | null> {
+  async findById(id: string): Promise<OrderWithEvent | null> {
     const result = await this.prisma.pool.query<OrderViewRow>({
-      name: 'eventflow_order_view',
-      text: ORDER_VIEW_SQL,
+      name: 'eventflow_order_by_id',
+      text: ORDER_BY_ID,
       values: [id],
     });
     const row = result.rows[0];
@@ -225,16 +115,16 @@ export class OrdersRepository {
     page: number,
     limit: number,
   ): Promise<{ orders: OrderRecord[]; total: number }> {
+    const { skip, take } = pageWindow(page, limit);
     const [orders, total] = await Promise.all([
-      this.prisma.order.findMany({
-        where: { userId },
-        select: ORDER_WITH_LINES,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        ...pageWindow(page, limit),
+      this.prisma.pool.query<OrderViewRow>({
+        name: 'eventflow_orders_of_buyer',
+        text: ORDERS_OF_BUYER,
+        values: [userId, take, skip],
       }),
       this.prisma.order.count({ where: { userId } }),
     ]);
-    return { orders: orders.map((order) => toOrderRecord(order)), total };
+    return { orders: orders.rows.map(toOrderView), total };
   }
 
   /** PENDING -> CANCELLED, stock back (eventflow_cancel_pending_order). */

@@ -165,7 +165,7 @@ export class OrdersService {
    * deadline, less the fee), by the organizer in full; never once a ticket of it was used.
    */
   async cancel(caller: AuthUser, orderId: string): Promise<OrderOutput> {
-    const order = await this.orders.findWithEvent(orderId);
+    const order = await this.orders.findById(orderId);
     const byOrganizer = order?.event.organizerId === caller.id;
     if (!order || (order.userId !== caller.id && !byOrganizer)) throw OrdersErrors.orderNotFound();
     if (order.status === 'PENDING') {

@@ -72,8 +72,12 @@ export interface RefundResult {
 
 export interface RefundRequest {
   refundId: string;
-  /** Earlier tries of this refund that failed: each new try has its own idempotency key. */
-  attempt: number;
+  /**
+   * Earlier tries of this refund the provider refused outright: each spent its idempotency key, so
+   * the next try needs a key of its own. (A try without an answer keeps its key: the retry under it
+   * is answered with what that try did.)
+   */
+  refusals: number;
   paymentId: string;
   /** The payment's reference at the provider. */
   paymentReference: string | null;
@@ -83,6 +87,8 @@ export interface RefundRequest {
 
 /** A provider's own report of an attempt (a verified webhook). */
 export interface ProviderReport {
+  /** The provider's id of the event: a redelivery of it is recognised and changes nothing. */
+  eventId: string;
   paymentId: string;
   state: PaymentState;
   amountCents: number;

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.js';
+import { PAYMENT_PROVIDER } from './payment-provider.js';
+import { PaymentProviders } from './payment-providers.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { PaymentsService } from './payments.service.js';
 import { StripePaymentProvider } from './providers/stripe-payment-provider.js';
@@ -10,14 +11,19 @@ import { RefundsRepository } from './refunds/refunds.repository.js';
 import { RefundsService } from './refunds/refunds.service.js';
 import { StripeWebhookController } from './stripe-webhook.controller.js';
 
-/** The provider PAYMENT_PROVIDER names; the test one says so loudly wherever it matters. */
-function choosePaymentProvider(config: AppConfig, ledger: TestProviderLedger): PaymentProvider {
+/**
+ * Every provider this instance can reach, and the one PAYMENT_PROVIDER names for new payments; the
+ * test one says so loudly wherever it matters.
+ */
+function reachableProviders(config: AppConfig, ledger: TestProviderLedger): PaymentProviders {
   const logger = new Logger('Payments');
-  if (config.payments.provider === 'stripe' && config.payments.stripe) {
+  const test = new TestPaymentProvider(ledger);
+  const stripe = config.payments.stripe && new StripePaymentProvider(config.payments.stripe);
+  if (config.payments.provider === 'stripe' && stripe) {
     logger.log(
-      `Payments go through Stripe${config.payments.stripe.apiUrl ? ` at ${config.payments.stripe.apiUrl.origin}` : ''}`,
+      `Payments go through Stripe${config.payments.stripe?.apiUrl ? ` at ${config.payments.stripe.apiUrl.origin}` : ''}`,
     );
-    return new StripePaymentProvider(config.payments.stripe);
+    return new PaymentProviders(stripe, [test]);
   }
   if (config.nodeEnv === 'production') {
     logger.warn(
@@ -27,7 +33,7 @@ function choosePaymentProvider(config: AppConfig, ledger: TestProviderLedger): P
   } else if (!config.payments.providerChosen) {
     logger.log('PAYMENT_PROVIDER is not set: the built-in test provider takes no money');
   }
-  return new TestPaymentProvider(ledger);
+  return new PaymentProviders(test, []);
 }
 
 @Module({
@@ -35,9 +41,15 @@ function choosePaymentProvider(config: AppConfig, ledger: TestProviderLedger): P
   providers: [
     TestProviderLedger,
     {
-      provide: PAYMENT_PROVIDER,
+      provide: PaymentProviders,
       inject: [APP_CONFIG, TestProviderLedger],
-      useFactory: choosePaymentProvider,
+      useFactory: reachableProviders,
+    },
+    // The provider new payments go to (tests reach the test provider's switches through it).
+    {
+      provide: PAYMENT_PROVIDER,
+      inject: [PaymentProviders],
+      useFactory: (providers: PaymentProviders) => providers.current,
     },
     PaymentsRepository,
     PaymentsService,

@@ -17,13 +17,6 @@ export interface BeginRequest {
   maxDeclines: number;
 }
 
-/** A payments row as a PaymentRecord, its columns qualified by `table`. */
-function paymentColumns(table: string): string {
-  return `${table}.id, ${table}.order_id AS "orderId", ${table}.provider, ${table}.provider_ref AS "providerRef",
-    ${table}.amount_cents AS "amountCents", ${table}.currency, ${table}.status, ${table}.declines,
-    ${table}.applied, ${table}.failure_reason AS "failureReason"`;
-}
-
 /**
  * Payment attempts (migration payments_and_refunds). The writes that touch an order go through the
  * SQL functions, each one statement and one transaction in the documented lock order; the pay
@@ -93,13 +86,50 @@ export class PaymentsRepository {
    * longer pending (cancelled while this was being recorded).
    */
   async requiresAction(paymentId: string, providerRef: string): Promise<boolean> {
+    // The order is locked first (the lock order) and read as of that lock, so a cancellation
+    // committing meanwhile is seen: the lease then ends now, not at the hold's end.
     const moved = await this.prisma.$executeRaw`
+      WITH o AS (
+        SELECT id, status, expires_at FROM orders
+         WHERE id = (SELECT order_id FROM payments WHERE id = ${paymentId}::uuid)
+           FOR NO KEY UPDATE
+      )
       UPDATE payments p
          SET status = 'REQUIRES_ACTION', provider_ref = ${providerRef}, updated_at = now(),
-             lease_until = (SELECT CASE WHEN o.status = 'PENDING' THEN greatest(p.lease_until, o.expires_at) ELSE now() END
-                              FROM orders o WHERE o.id = p.order_id)
-       WHERE p.id = ${paymentId}::uuid AND p.status IN ('PROCESSING', 'REQUIRES_ACTION')`;
+             lease_until = CASE WHEN o.status = 'PENDING' THEN greatest(p.lease_until, o.expires_at) ELSE now() END
+        FROM o
+       WHERE p.id = ${paymentId}::uuid AND p.order_id = o.id AND p.status IN ('PROCESSING', 'REQUIRES_ACTION')`;
     return moved === 1;
+  }
+
+  /** The attempt is due for the reconciler at its next sweep. */
+  async endLease(paymentId: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE payments SET lease_until = now(), updated_at = now()
+       WHERE id = ${paymentId}::uuid AND status IN ('PROCESSING', 'REQUIRES_ACTION')`;
+  }
+
+  /**
+   * A provider's event, taken for handling: false when it was taken before (a redelivery, or the
+   * same delivery twice at once), which is then left alone.
+   */
+  async claimEvent(provider: PaymentProviderName, eventId: string): Promise<boolean> {
+    const taken = await this.prisma.$executeRaw`
+      INSERT INTO provider_events (provider, event_id) VALUES (${provider}, ${eventId})
+      ON CONFLICT DO NOTHING`;
+    return taken === 1;
+  }
+
+  /** An event whose handling failed: its redelivery is handled anew. */
+  async forgetEvent(provider: PaymentProviderName, eventId: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      DELETE FROM provider_events WHERE provider = ${provider} AND event_id = ${eventId}`;
+  }
+
+  /** Providers retry their deliveries for days, not weeks. */
+  async forgetEventsOlderThan(days: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM provider_events WHERE received_at < now() - make_interval(days => ${days}::int)`;
   }
 
   /**
@@ -120,11 +150,9 @@ export class PaymentsRepository {
   }
 
   async findById(paymentId: string): Promise<PaymentRecord | null> {
-    const rows = await this.prisma.$queryRawUnsafe<PaymentRecord[]>(
-      `SELECT ${paymentColumns('p')} FROM payments p WHERE p.id = $1::uuid`,
-      paymentId,
-    );
-    return rows[0] ?? null;
+    const rows = await this.prisma.$queryRaw<{ payment: PaymentRecord }[]>`
+      SELECT eventflow_payment_json(p) AS payment FROM payments p WHERE p.id = ${paymentId}::uuid`;
+    return rows[0]?.payment ?? null;
   }
 
   /**
@@ -132,18 +160,21 @@ export class PaymentsRepository {
    * several sweepers never wait for each other) and its lease pushed forward in the same statement,
    * so no other sweeper picks it until this one has had time to settle it.
    */
-  claimStale(limit: number, leaseSeconds: number): Promise<PaymentRecord[]> {
-    return this.prisma.$queryRawUnsafe<PaymentRecord[]>(
-      `UPDATE payments p SET lease_until = now() + make_interval(secs => $2::int)
-         FROM (SELECT id FROM payments
-                WHERE status IN ('PROCESSING', 'REQUIRES_ACTION') AND lease_until <= now()
-                ORDER BY lease_until
-                LIMIT $1::int
-                  FOR NO KEY UPDATE SKIP LOCKED) due
-        WHERE p.id = due.id
-       RETURNING ${paymentColumns('p')}`,
-      limit,
-      leaseSeconds,
-    );
+  async claimStale(
+    limit: number,
+    leaseSeconds: number,
+    providers: PaymentProviderName[],
+  ): Promise<PaymentRecord[]> {
+    const rows = await this.prisma.$queryRaw<{ payment: PaymentRecord }[]>`
+      UPDATE payments p SET lease_until = now() + make_interval(secs => ${leaseSeconds}::int)
+        FROM (SELECT id FROM payments
+               WHERE status IN ('PROCESSING', 'REQUIRES_ACTION') AND lease_until <= now()
+                 AND provider = ANY (${providers}::text[])
+               ORDER BY lease_until
+               LIMIT ${limit}::int
+                 FOR NO KEY UPDATE SKIP LOCKED) due
+       WHERE p.id = due.id
+      RETURNING eventflow_payment_json(p) AS payment`;
+    return rows.map((row) => row.payment);
   }
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 import {
-  PAYMENT_PROVIDER,
   PaymentOutcomeUnknownError,
   PaymentProviderError,
   type PaymentAttempt,
@@ -10,15 +9,23 @@ import {
   type PaymentState,
   type ProviderReport,
 } from './payment-provider.js';
+import { PaymentProviders } from './payment-providers.js';
 import { PaymentsErrors } from './payments.errors.js';
 import { StripePaymentProvider } from './providers/stripe-payment-provider.js';
 import type { BeginOutcome, FreePayOutcome, PaymentRecord } from './payment.records.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { REFUND_GRACE_SECONDS, RefundsService } from './refunds/refunds.service.js';
 
+/** Stripe retries a webhook delivery for up to three days. */
+const PROVIDER_EVENT_DAYS = 7;
+
 /** Declined attempts one order may have; then no more until its hold ends (card testing). */
 export const MAX_DECLINES_PER_ORDER = 5;
-const RECONCILE_BATCH = 50;
+/**
+ * Attempts one sweep settles, side by side: each takes at most two provider calls (about 21 s
+ * each), so the batch ends well inside the lease its claim pushed forward.
+ */
+const RECONCILE_BATCH = 10;
 
 /** What became of an attempt, as far as the buyer's request is concerned. */
 export type ChargeOutcome =
@@ -33,7 +40,7 @@ export type ChargeOutcome =
   | { kind: 'not-payable' };
 
 /**
- * Takes orders' money through the payment provider, recording every step in the payments table so
+ * Takes orders' money through the payment providers, recording every step in the payments table so
  * that nothing the provider did is ever lost: an attempt is written before the provider is called
  * (eventflow_begin_payment), its outcome after (eventflow_payment_succeeded or a failure), and any
  * attempt left open (a crash, a timeout, a buyer who never came back) is settled by `reconcile`,
@@ -47,14 +54,19 @@ export class PaymentsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly payments: PaymentsRepository,
-    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    private readonly providers: PaymentProviders,
     private readonly refunds: RefundsService,
     private readonly metrics: MetricsService,
   ) {}
 
+  /** Forgets provider events old enough that no provider delivers them again. */
+  async forgetOldEvents(): Promise<void> {
+    await this.payments.forgetEventsOlderThan(PROVIDER_EVENT_DAYS);
+  }
+
   /** Whether buyers can confirm payments in their browser (Stripe.js) with a client secret. */
   get confirmsInBrowser(): boolean {
-    return this.provider.name === 'stripe';
+    return this.providers.current.name === 'stripe';
   }
 
   /** Opens an attempt for the buyer's order, or says why not (eventflow_begin_payment). */
@@ -63,7 +75,7 @@ export class PaymentsService {
       paymentId,
       orderId,
       buyerId,
-      provider: this.provider.name,
+      provider: this.providers.current.name,
       leaseSeconds: this.config.payments.attemptLeaseSeconds,
       maxDeclines: MAX_DECLINES_PER_ORDER,
     });
@@ -76,10 +88,11 @@ export class PaymentsService {
   /** Server-side confirmation: charges the attempt with the buyer's payment token. */
   async charge(payment: PaymentRecord, paymentToken: string): Promise<ChargeOutcome> {
     const attempt = attemptOf(payment);
+    const provider = this.providerOf(payment);
     let state: PaymentState;
     try {
-      const prepared = await this.provider.prepare(attempt);
-      state = await this.provider.confirm(attempt, prepared, paymentToken);
+      const prepared = await provider.prepare(attempt);
+      state = await provider.confirm(attempt, prepared, paymentToken);
     } catch (error) {
       return this.afterProviderError(payment, error);
     }
@@ -90,7 +103,7 @@ export class PaymentsService {
   async openInBrowser(payment: PaymentRecord): Promise<ChargeOutcome> {
     let prepared;
     try {
-      prepared = await this.provider.prepare(attemptOf(payment));
+      prepared = await this.providerOf(payment).prepare(attemptOf(payment));
     } catch (error) {
       return this.afterProviderError(payment, error);
     }
@@ -115,7 +128,7 @@ export class PaymentsService {
       case 'REQUIRES_ACTION':
         try {
           // The same PaymentIntent again (its create is idempotent), for its client secret.
-          const prepared = await this.provider.prepare(attemptOf(payment));
+          const prepared = await this.providerOf(payment).prepare(attemptOf(payment));
           return { kind: 'action-required', payment, clientSecret: prepared.clientSecret };
         } catch (error) {
           this.logger.warn(
@@ -126,20 +139,31 @@ export class PaymentsService {
     }
   }
 
-  /** A delivery to the Stripe webhook endpoint: verified, then recorded as a report. */
+  /**
+   * A delivery to the Stripe webhook endpoint: verified, then recorded as a report, once per
+   * event: a redelivery of an event already acted on changes nothing. An event whose handling
+   * fails is forgotten again, so Stripe's retry of it is handled anew.
+   */
   async receiveStripeWebhook(
     rawBody: Buffer | undefined,
     signature: string | undefined,
   ): Promise<void> {
-    if (!(this.provider instanceof StripePaymentProvider)) throw PaymentsErrors.stripeNotEnabled();
+    const stripe = this.providers.for('stripe');
+    if (!(stripe instanceof StripePaymentProvider)) throw PaymentsErrors.stripeNotEnabled();
     if (!rawBody || !signature) throw PaymentsErrors.badWebhookSignature();
     let report;
     try {
-      report = this.provider.verifyWebhook(rawBody, signature);
+      report = stripe.verifyWebhook(rawBody, signature);
     } catch (error) {
       throw PaymentsErrors.badWebhookSignature(error);
     }
-    if (report) await this.report(report);
+    if (!report || !(await this.payments.claimEvent('stripe', report.eventId))) return;
+    try {
+      await this.report(report);
+    } catch (error) {
+      await this.payments.forgetEvent('stripe', report.eventId);
+      throw error;
+    }
   }
 
   /**
@@ -179,16 +203,28 @@ export class PaymentsService {
     this.logger.warn(
       `Payment ${payment.id}: ${declines} declined cards on its order; cancelling it`,
     );
-    const state = await this.provider.cancel(attemptOf(payment));
-    if (state.status === 'succeeded') {
-      await this.record(payment, state);
+    let state: PaymentState;
+    try {
+      state = await this.providerOf(payment).cancel(attemptOf(payment));
+    } catch (error) {
+      // The reconciler cancels it at its next sweep.
+      this.logger.warn(
+        `Payment ${payment.id} could not be cancelled yet: ${(error as Error).message}`,
+      );
+      await this.payments.endLease(payment.id);
       return;
     }
-    await this.payments.failed(payment.id, {
-      reason: `Too many declined cards (${declines}). ${reason}`,
-      declined: false,
-      providerRef: state.reference,
-    });
+    if (state.status === 'canceled') {
+      await this.payments.failed(payment.id, {
+        reason: `Too many declined cards (${declines}). ${reason}`,
+        declined: false,
+        providerRef: state.reference,
+      });
+    } else if (state.status === 'succeeded') {
+      await this.record(payment, state);
+    } else {
+      await this.payments.endLease(payment.id);
+    }
   }
 
   /**
@@ -198,30 +234,46 @@ export class PaymentsService {
    * never succeed after we stopped waiting.
    */
   async reconcile(): Promise<number> {
+    // Only attempts of providers this instance can reach: each is settled by its own provider.
     const stale = await this.payments.claimStale(
       RECONCILE_BATCH,
       this.config.payments.attemptLeaseSeconds,
+      this.providers.names,
     );
-    for (const payment of stale) {
-      try {
-        await this.settleStale(payment);
-        this.metrics.countPayments('reconciled');
-      } catch (error) {
-        this.logger.warn(
-          `Payment ${payment.id} could not be reconciled yet; retrying after its lease: ${(error as Error).message}`,
-        );
-      }
-    }
+    await Promise.all(
+      stale.map(async (payment) => {
+        try {
+          await this.settleStale(payment);
+          this.metrics.countPayments('reconciled');
+        } catch (error) {
+          this.logger.warn(
+            `Payment ${payment.id} could not be reconciled yet; retrying after its lease: ${(error as Error).message}`,
+          );
+        }
+      }),
+    );
     return stale.length;
   }
 
   private async settleStale(payment: PaymentRecord): Promise<void> {
     const attempt = attemptOf(payment);
-    let state = await this.provider.retrieve(attempt);
+    const provider = this.providerOf(payment);
+    let state = await provider.retrieve(attempt);
     if (state.status !== 'succeeded' && state.status !== 'canceled') {
-      state = await this.provider.cancel(attempt);
+      state = await provider.cancel(attempt);
     }
     await this.record(payment, state);
+  }
+
+  /** The provider that took the attempt; the request paths only ever meet reachable ones. */
+  private providerOf(payment: PaymentRecord): PaymentProvider {
+    const provider = this.providers.for(payment.provider);
+    if (!provider) {
+      throw new PaymentProviderError(
+        `Payment ${payment.id} was made through the ${payment.provider} provider, which this instance cannot reach`,
+      );
+    }
+    return provider;
   }
 
   /** Records the provider's state of an attempt; the one place money outcomes are written. */
@@ -241,10 +293,13 @@ export class PaymentsService {
           await this.refunds.send([settled.refundId]);
           return { kind: 'not-payable' };
         }
-        if (settled.outcome === 'PAID') this.metrics.countPayments('succeeded');
-        if (settled.outcome === 'ALREADY_RECORDED' && settled.orderStatus !== 'PAID') {
-          return { kind: 'not-payable' };
+        if (settled.outcome === 'UNKNOWN_PAYMENT') {
+          throw new Error(`Payment ${payment.id} succeeded but is not in the database`);
         }
+        if (settled.outcome === 'ALREADY_RECORDED') {
+          return settled.orderStatus === 'PAID' ? { kind: 'paid' } : { kind: 'not-payable' };
+        }
+        this.metrics.countPayments('succeeded');
         return { kind: 'paid' };
       }
       case 'requires_action':

@@ -39,9 +39,8 @@ const AMOUNT_STEP: Record<string, number> = {
  * Stripe, through its official SDK. One PaymentIntent per attempt, created with the attempt's id as
  * idempotency key (and in its metadata), so the same create, sent again by whichever instance,
  * finds the same PaymentIntent: that is how the reconciler finds an attempt whose answer was lost
- * before its PaymentIntent id was recorded. Cards and wallets without redirects only
- * (automatic_payment_methods with allow_redirects "never"), confirmed either here with a
- * PaymentMethod id or by Stripe.js in the buyer's browser with the client secret.
+ * before its PaymentIntent id was recorded. Cards only (wallets included), confirmed either here
+ * with a PaymentMethod id or by Stripe.js in the buyer's browser with the client secret.
  */
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
@@ -127,10 +126,11 @@ export class StripePaymentProvider implements PaymentProvider {
    * Refunds once per refund row. Its id is kept in the Refund's metadata, which is looked up
    * first: a refund that succeeded, or is still pending (Stripe can take days, and can still fail
    * it), is answered as it stands. Only when none is there, or every earlier one failed, is a new
-   * one created, under a key never used before: the row's id, then `<id>:<n>` with n the tries
-   * that failed here plus the refunds already made at Stripe. Stripe keeps the first answer to a
-   * key for 24 hours, errors included, so a retry under the same key would only be told the same
-   * error again, and a key that made a refund now failed would only answer that refund again.
+   * one created, under a key that has not made a refund nor been refused: the row's id, then
+   * `<id>:<n>` with n the tries Stripe refused plus the refunds already made there. Stripe keeps
+   * the first answer to a key for 24 hours, refusals included, so a retry under a refused key would
+   * only be refused again, and a key that made a refund now failed would only answer that refund
+   * again; a try that got no answer keeps its key, so its retry is told what it did.
    */
   async refund(refund: RefundRequest): Promise<RefundResult> {
     const paymentIntent = refund.paymentReference;
@@ -154,7 +154,7 @@ export class StripePaymentProvider implements PaymentProvider {
           metadata: { refund_id: refund.refundId, payment_id: refund.paymentId },
         },
         {
-          idempotencyKey: tryKey(refund.refundId, refund.attempt + ours.length),
+          idempotencyKey: tryKey(refund.refundId, refund.refusals + ours.length),
         },
       ),
     );
@@ -186,8 +186,10 @@ export class StripePaymentProvider implements PaymentProvider {
     }
     const intent = event.data.object;
     const paymentId = intent.metadata?.payment_id;
-    if (!paymentId) return null;
+    // Another integration on the same Stripe account may use the same metadata key.
+    if (!paymentId || !UUID.test(paymentId)) return null;
     return {
+      eventId: event.id,
       paymentId,
       amountCents: intent.amount,
       currency: intent.currency.toUpperCase(),
@@ -217,7 +219,9 @@ export class StripePaymentProvider implements PaymentProvider {
         {
           amount: attempt.amountCents,
           currency: attempt.currency.toLowerCase(),
-          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          // Cards (Apple Pay and Google Pay are cards too): they succeed or fail at once. Methods
+          // that settle over days (SEPA, ACH debits) would keep an order's stock held that long.
+          allowed_payment_method_types: ['card'],
           metadata: { payment_id: attempt.paymentId, order_id: attempt.orderId },
         },
         { idempotencyKey: attempt.paymentId },
@@ -233,6 +237,8 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function tryKey(refundId: string, earlierTries: number): string {
   return earlierTries === 0 ? refundId : `${refundId}:${earlierTries}`;

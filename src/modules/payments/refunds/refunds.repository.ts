@@ -11,10 +11,11 @@ export interface RefundJob {
   amountCents: number;
   currency: string;
   attempts: number;
+  refusals: number;
 }
 
 const JOB_COLUMNS = `r.id, r.payment_id AS "paymentId", p.provider, p.provider_ref AS "paymentReference",
-  r.amount_cents AS "amountCents", r.currency, r.attempts`;
+  r.amount_cents AS "amountCents", r.currency, r.attempts, r.refusals`;
 
 /** Refunds owed (migration payments_and_refunds): written by the order functions, sent from here. */
 @Injectable()
@@ -66,13 +67,26 @@ export class RefundsRepository {
        WHERE id = ${refundId}::uuid AND status = 'PENDING'`;
   }
 
-  /** The provider refused: counted, the reason kept, the next attempt in `retryInSeconds`. */
-  async failed(refundId: string, reason: string, retryInSeconds: number): Promise<void> {
+  /**
+   * A try failed: counted (and counted as a refusal when the provider said no, which spends its
+   * idempotency key), the reason kept, the next try in `retryInSeconds`.
+   */
+  async failed(
+    refundId: string,
+    failure: { reason: string; refused: boolean; retryInSeconds: number },
+  ): Promise<void> {
     await this.prisma.$executeRaw`
       UPDATE refunds
-         SET attempts = attempts + 1, last_error = left(${reason}, 500),
-             next_attempt_at = now() + make_interval(secs => ${retryInSeconds}::int)
+         SET attempts = attempts + 1, refusals = refusals + ${failure.refused ? 1 : 0}::int,
+             last_error = left(${failure.reason}, 500),
+             next_attempt_at = now() + make_interval(secs => ${failure.retryInSeconds}::int)
        WHERE id = ${refundId}::uuid AND status = 'PENDING'`;
+  }
+
+  /** Handed to the sweepers: due at once. */
+  async dueNow(refundIds: string[]): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE refunds SET next_attempt_at = now() WHERE id = ANY (${refundIds}::uuid[]) AND status = 'PENDING'`;
   }
 
   /** For the metrics: refunds still owed, and the oldest one's age in seconds. */

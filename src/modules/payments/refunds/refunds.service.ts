@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../../../infrastructure/metrics/metrics.service.js';
-import { PAYMENT_PROVIDER, type PaymentProvider, type RefundResult } from '../payment-provider.js';
+import { PaymentProviderError, type RefundResult } from '../payment-provider.js';
+import { PaymentProviders } from '../payment-providers.js';
 import { RefundsRepository, type RefundJob } from './refunds.repository.js';
 
 /** Refunds sent side by side when many are owed at once (an event cancelled). */
@@ -8,10 +9,12 @@ const CONCURRENCY = 8;
 const SWEEP_BATCH = 50;
 /**
  * A refund is sent by one sender at a time: its creator right after it is recorded, or a sweeper
- * that claimed it; either holds it this long (well past a provider call's longest) before another
- * may try, so two tries (with their own idempotency keys) never overlap.
+ * that claimed it. Either holds it this long before another may take it, and starts no send after
+ * START_WITHIN_MS of taking it; a send lasts at most two provider calls (about 45 s), so two sends
+ * of one refund never overlap.
  */
 const CLAIM_SECONDS = 120;
+const START_WITHIN_MS = 60_000;
 /** A refund the provider accepted but has not carried out yet is asked about this often. */
 const PENDING_CHECK_SECONDS = 60;
 /** Retry after 5 s, 10 s, 20 s ... doubling up to an hour, for as long as the provider refuses. */
@@ -27,9 +30,9 @@ export function retryDelaySeconds(failedAttempts: number): number {
 
 /**
  * Sends refunds that are already recorded (refunds rows): a refund is decided in the transaction
- * that cancels its order; sending it is only the provider call, retried with backoff until the
- * provider accepts. The refund row's id is the provider's idempotency key, so a refund sent twice
- * (a retry, two sweepers) is paid once.
+ * that cancels its order; sending it is only the provider call, through the provider that took the
+ * payment, retried with backoff until that provider accepts. The provider never pays one twice:
+ * each try is keyed (see PaymentProvider.refund), and tries never overlap.
  */
 @Injectable()
 export class RefundsService {
@@ -37,11 +40,15 @@ export class RefundsService {
 
   constructor(
     private readonly refunds: RefundsRepository,
-    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    private readonly providers: PaymentProviders,
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Right after the refunds were recorded; any that fail are left to the sweeper's retries. */
+  /**
+   * Right after the refunds were recorded. What cannot be started soon (an event cancelled with
+   * thousands of paid orders, a slow provider) is handed to the sweepers at once instead, so the
+   * request that owed the refunds answers in bounded time; any that fail are retried by them.
+   */
   async send(refundIds: string[]): Promise<void> {
     await this.sendAll(await this.refunds.pending(refundIds));
   }
@@ -59,11 +66,12 @@ export class RefundsService {
   }
 
   private async sendAll(jobs: RefundJob[]): Promise<void> {
+    const startBy = Date.now() + START_WITHIN_MS;
     const queue = [...jobs];
     const worker = async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
+      for (let job = queue.shift(); job && Date.now() < startBy; job = queue.shift()) {
         // Whatever happens here, the refund stays recorded as owed: the sweeper sends it again
-        // (the provider pays it once, by its idempotency key) until its success is recorded.
+        // until its success is recorded.
         await this.sendOne(job).catch((error: unknown) =>
           this.logger.warn(
             `Refund ${job.id} could not be recorded; the sweeper retries it: ${(error as Error).message}`,
@@ -72,19 +80,24 @@ export class RefundsService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    if (queue.length > 0) {
+      this.logger.log(`${queue.length} refunds left to the sweepers, to be sent in their turn`);
+      await this.refunds.dueNow(queue.map((job) => job.id));
+    }
   }
 
   private async sendOne(job: RefundJob): Promise<void> {
+    const provider = this.providers.for(job.provider);
     let result: RefundResult;
     try {
-      if (job.provider !== this.provider.name) {
-        throw new Error(
-          `the payment was made through the ${job.provider} provider, but this instance uses ${this.provider.name}`,
+      if (!provider) {
+        throw new PaymentProviderError(
+          `the payment was made through the ${job.provider} provider, which this instance cannot reach`,
         );
       }
-      result = await this.provider.refund({
+      result = await provider.refund({
         refundId: job.id,
-        attempt: job.attempts,
+        refusals: job.refusals,
         paymentId: job.paymentId,
         paymentReference: job.paymentReference,
         amountCents: job.amountCents,
@@ -96,14 +109,19 @@ export class RefundsService {
       this.logger.warn(
         `Refund ${job.id} (${job.amountCents} ${job.currency}) failed, attempt ${job.attempts + 1}; retrying in ${retryIn} s: ${(error as Error).message}`,
       );
-      await this.refunds.failed(job.id, (error as Error).message, retryIn);
+      await this.refunds.failed(job.id, {
+        reason: (error as Error).message,
+        refused: error instanceof PaymentProviderError,
+        retryInSeconds: retryIn,
+      });
       return;
     }
     if (result.status === 'pending') {
       await this.refunds.stillPending(job.id, result.reference, PENDING_CHECK_SECONDS);
       return;
     }
-    if (await this.refunds.succeeded(job.id, result.reference))
+    if (await this.refunds.succeeded(job.id, result.reference)) {
       this.metrics.countRefunds('succeeded');
+    }
   }
 }

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { jsonTextOf } from './common/http/json-body.js';
 import { refuseNonJsonBodies } from './common/http/json-only.js';
 import { keepRawBody } from './common/http/raw-body.js';
 import { serveOpenApi } from './common/http/openapi-document.js';
@@ -60,16 +61,23 @@ export async function createApp(
     });
   }
   const fastify = app.getHttpAdapter().getInstance();
-  // Fastify's own JSON parser (prototype-poisoning safe), except that an empty body declared as
-  // JSON, which many HTTP clients send on a POST with nothing to say, is simply no body.
+  // Fastify's own JSON parser (prototype-poisoning safe), after the checks of jsonTextOf, except
+  // that an empty body declared as JSON, which many HTTP clients send on a POST with nothing to
+  // say, is simply no body.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>(
     'application/json',
     { bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
       keepRawBody(request, body);
-      if (body.length === 0) done(null, undefined);
-      else void parseJson(request, body.toString('utf8'), done);
+      if (body.length === 0) return done(null, undefined);
+      let text: string;
+      try {
+        text = jsonTextOf(body);
+      } catch (refusal) {
+        return done(refusal as Error, undefined);
+      }
+      void parseJson(request, text, done);
     },
   );
   registerRequestLogging(fastify, app.get(MetricsService));

@@ -14,6 +14,9 @@ class ProbeController {
   undeclared(): void {}
 }
 
+const USER_ID = '0b7c3e52-5b1e-4f5e-9d7a-3c1f2a4b5c6d';
+const ADMIN_ID = '1c8d4f63-6c2f-4a6f-8e8b-4d2a3b5c6d7e';
+
 describe('AccessGuard (roles guard, deny by default)', () => {
   const config = loadConfig({ JWT_SECRET: 'unit-test-secret-unit-test-secret-123' });
   new JwtStrategy(config); // registers the `jwt` passport strategy the guard uses
@@ -50,8 +53,8 @@ describe('AccessGuard (roles guard, deny by default)', () => {
     }
   }
 
-  const userToken = () => jwt.signAsync({ sub: 'user-1', role: 'USER' });
-  const adminToken = () => jwt.signAsync({ sub: 'admin-1', role: 'ADMIN' });
+  const userToken = () => jwt.signAsync({ sub: USER_ID, role: 'USER' });
+  const adminToken = () => jwt.signAsync({ sub: ADMIN_ID, role: 'ADMIN' });
 
   it('refuses a route that declares no access rule, even to an admin', async () => {
     expect(await statusOf('undeclared')).toBe(403);
@@ -62,7 +65,7 @@ describe('AccessGuard (roles guard, deny by default)', () => {
     expect(await statusOf('open')).toBe(200);
     const { context, request } = contextFor('open', await userToken());
     await guard.canActivate(context);
-    expect(request.user).toEqual({ id: 'user-1', role: 'USER' });
+    expect(request.user).toEqual({ id: USER_ID, role: 'USER' });
   });
 
   it('treats a bad token on a public route as anonymous', async () => {
@@ -84,6 +87,7 @@ describe('AccessGuard (roles guard, deny by default)', () => {
   });
 
   it('refuses a signed token whose role is not one of ours', async () => {
-    expect(await statusOf('mine', await jwt.signAsync({ sub: 'x', role: 'ROOT' }))).toBe(401);
+    expect(await statusOf('mine', await jwt.signAsync({ sub: USER_ID, role: 'ROOT' }))).toBe(401);
+    expect(await statusOf('mine', await jwt.signAsync({ sub: 'user-1', role: 'USER' }))).toBe(401);
   });
 });

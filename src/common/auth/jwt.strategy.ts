@@ -19,6 +19,8 @@ export function signingKey(secret: string): KeyObject {
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -32,9 +34,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
+  /**
+   * The signature proves who issued a token, not that its claims are well formed (a key shared
+   * with another tool, or a bug of ours, could sign anything): a `sub` that is not a user id is
+   * refused here, as a 401, instead of reaching a query as text PostgreSQL cannot read.
+   */
   validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
     const { sub, role } = claims;
-    if (typeof sub !== 'string' || (role !== 'USER' && role !== 'ADMIN')) return false;
+    if (typeof sub !== 'string' || !USER_ID.test(sub)) return false;
+    if (role !== 'USER' && role !== 'ADMIN') return false;
     return { id: sub, role };
   }
 }

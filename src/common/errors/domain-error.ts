@@ -28,12 +28,21 @@ export class DomainError extends Error {
   }
 }
 
+/** Field errors listed in one answer; a request with more is told how many it has. */
+export const MAX_FIELD_ERRORS = 20;
+
 /** The errors every feature shares. Feature-specific ones live beside their service. */
 export const CommonErrors = {
   validation: (errors: FieldError[]) =>
-    new DomainError(400, 'validation-failed', 'Bad Request', 'The request is not valid.', {
-      errors,
-    }),
+    new DomainError(
+      400,
+      'validation-failed',
+      'Bad Request',
+      errors.length > MAX_FIELD_ERRORS
+        ? `The request is not valid: ${errors.length} problems, the first ${MAX_FIELD_ERRORS} listed and ${errors.length - MAX_FIELD_ERRORS} more.`
+        : 'The request is not valid.',
+      { errors: errors.slice(0, MAX_FIELD_ERRORS) },
+    ),
   badRequest: (detail: string) => new DomainError(400, 'bad-request', 'Bad Request', detail),
   unauthorized: (detail = 'Sign in to use this route.') =>
     new DomainError(

@@ -1,19 +1,11 @@
 import 'reflect-metadata';
 import type { ArgumentMetadata } from '@nestjs/common';
 import * as classValidator from 'class-validator';
-import { IsOptional, IsString } from 'class-validator';
-import { DomainError } from '../errors/domain-error.js';
+import { CommonErrors, DomainError } from '../errors/domain-error.js';
 import { PageQuery } from './pagination.js';
-import { createValidationPipe } from './validation.js';
+import { createValidationPipe, flattenValidationErrors } from './validation.js';
 
 const asQuery: ArgumentMetadata = { type: 'query', metatype: PageQuery };
-
-/** A query whose validated value holds an array: a shallow copy would share it. */
-class TagsQuery {
-  @IsOptional()
-  @IsString({ each: true })
-  tag?: string[];
-}
 
 describe('the validation pipe, for query strings', () => {
   it('validates a query string once, then answers it from memory with a copy of its own', async () => {
@@ -32,14 +24,14 @@ describe('the validation pipe, for query strings', () => {
     validate.mockRestore();
   });
 
-  it('does not remember a query whose value holds an array: validated every time', async () => {
+  it('refuses a parameter given twice before any rule of the query runs', async () => {
     const pipe = createValidationPipe();
     const validate = jest.spyOn(classValidator, 'validate');
-    const asTags: ArgumentMetadata = { type: 'query', metatype: TagsQuery };
-    const first = (await pipe.transform({ tag: ['a', 'b'] }, asTags)) as TagsQuery;
-    first.tag!.push('changed by the first request');
-    await expect(pipe.transform({ tag: ['a', 'b'] }, asTags)).resolves.toEqual({ tag: ['a', 'b'] });
-    expect(validate).toHaveBeenCalledTimes(2);
+    await expect(pipe.transform({ page: ['1', '2'] }, asQuery)).rejects.toMatchObject({
+      status: 400,
+      extensions: { errors: [{ field: 'page', message: 'must be given only once' }] },
+    });
+    expect(validate).not.toHaveBeenCalled();
     validate.mockRestore();
   });
 
@@ -51,5 +43,47 @@ describe('the validation pipe, for query strings', () => {
         DomainError,
       );
     }
+  });
+});
+
+describe('the validation pipe, for any input', () => {
+  const asParam: ArgumentMetadata = { type: 'param', metatype: String, data: 'code' };
+
+  it('names the field that holds a NUL character, in a value or a key, at any depth', async () => {
+    const pipe = createValidationPipe();
+    await expect(pipe.transform('ab\u0000', asParam)).rejects.toMatchObject({
+      extensions: { errors: [{ field: 'code', message: expect.stringContaining('NUL') }] },
+    });
+    await expect(
+      pipe.transform({ q: 'x', venue: 'a\u0000' }, { type: 'query', metatype: PageQuery }),
+    ).rejects.toMatchObject({ extensions: { errors: [{ field: 'venue' }] } });
+    await expect(
+      pipe.transform(
+        { items: [{ a: 'x' }, { ['k\u0000']: 1 }] },
+        { type: 'body', metatype: Object },
+      ),
+    ).rejects.toMatchObject({ extensions: { errors: [{ field: 'items[1].k\\u0000' }] } });
+  });
+
+  it('lists one message a field, the kind of value first', () => {
+    const [error] = flattenValidationErrors([
+      {
+        property: 'name',
+        constraints: { isLength: 'must be longer than 1', isString: 'must be a string' },
+        children: [],
+      },
+    ]);
+    expect(error).toEqual({ field: 'name', message: 'must be a string' });
+  });
+
+  it('bounds the list and says how many were left out', () => {
+    const refusal = CommonErrors.validation(
+      Array.from({ length: 50 }, (_, i) => ({
+        field: `k${i}`,
+        message: 'is not an accepted field',
+      })),
+    );
+    expect(refusal.extensions.errors).toHaveLength(20);
+    expect(refusal.detail).toContain('30 more');
   });
 });

@@ -19,6 +19,14 @@ const SOONEST_FIRST = [
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'has-orders';
 
+/**
+ * Prisma's `contains` becomes `ILIKE '%' || value || '%'` with the value as given, so `%` and `_`
+ * in a search would be wildcards: escaped here, they are the literal text a user typed.
+ */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 @Injectable()
 export class EventsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -29,17 +37,19 @@ export class EventsRepository {
     page: number,
     limit: number,
   ): Promise<{ events: EventRecord[]; total: number }> {
+    const venue = filter.venue === undefined ? undefined : likeLiteral(filter.venue);
+    const q = filter.q === undefined ? undefined : likeLiteral(filter.q);
     const where: Prisma.EventWhereInput = {
       published: true,
       cancelledAt: null,
       startsAt: { gte: filter.from, lte: filter.to },
       ...(filter.from ? {} : { endsAt: { gt: filter.notEndedBy } }),
-      ...(filter.venue ? { venue: { contains: filter.venue, mode: 'insensitive' } } : {}),
-      ...(filter.q
+      ...(venue ? { venue: { contains: venue, mode: 'insensitive' } } : {}),
+      ...(q
         ? {
             OR: [
-              { title: { contains: filter.q, mode: 'insensitive' } },
-              { venue: { contains: filter.q, mode: 'insensitive' } },
+              { title: { contains: q, mode: 'insensitive' } },
+              { venue: { contains: q, mode: 'insensitive' } },
             ],
           }
         : {}),

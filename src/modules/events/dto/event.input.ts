@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  IsArray,
   IsBoolean,
   IsInt,
   IsISO4217CurrencyCode,
@@ -12,11 +10,11 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { OptionalNotNull, OptionalNullable } from '../../../common/http/optional.js';
 import { IsZonedDateTime } from '../../../common/http/dates.js';
 import { CreateTicketTypeInput, TICKET_LIMITS } from './ticket-type.input.js';
+import { ArrayOfObjects } from '../../../common/http/nested.js';
 
 export class CreateEventInput {
   @ApiProperty({ example: 'Rust & Rivers Open-Air Festival', minLength: 1, maxLength: 200 })
@@ -118,10 +116,8 @@ export class CreateEventInput {
 
   @ApiPropertyOptional({ type: [CreateTicketTypeInput], maxItems: 20 })
   @OptionalNotNull()
-  @IsArray()
+  @ArrayOfObjects(() => CreateTicketTypeInput)
   @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => CreateTicketTypeInput)
   ticketTypes?: CreateTicketTypeInput[];
 }
 

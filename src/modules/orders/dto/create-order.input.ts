@@ -1,15 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsUUID,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { ArrayOfObjects } from '../../../common/http/nested.js';
 
 export class OrderItemInput {
   @ApiProperty({ format: 'uuid' })
@@ -30,10 +21,8 @@ export class CreateOrderInput {
     maxItems: 20,
     description: 'All of one event, each ticket type once.',
   })
-  @IsArray()
+  @ArrayOfObjects(() => OrderItemInput)
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItemInput)
   items: OrderItemInput[];
 }

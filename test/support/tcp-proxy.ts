@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a real server, to make it unreachable in the ways networks fail:
@@ -28,13 +28,15 @@ export class TcpProxy {
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetHost, targetPort);
     await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.listeningPort = (proxy.server.address() as AddressInfo).port;
     return proxy;
   }
 
+  private listeningPort = 0;
+
+  /** The port clients connect to; it stays the proxy's across `refuse` and `accept`. */
   get port(): number {
-    const address = this.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('proxy has no port');
-    return address.port;
+    return this.listeningPort;
   }
 
   blackhole(): void {
@@ -43,6 +45,19 @@ export class TcpProxy {
 
   forward(): void {
     this.mode = 'forward';
+  }
+
+  /** Drops every connection and stops listening: new connections are refused, as by a stopped server. */
+  async refuse(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Listens again on the same port after `refuse`. */
+  async accept(): Promise<void> {
+    const port = this.listeningPort;
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
   }
 
   async close(): Promise<void> {

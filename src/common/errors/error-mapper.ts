@@ -86,6 +86,8 @@ const FASTIFY_DETAILS: Record<string, { code: string; text: string }> = {
 
 /** SQLSTATE classes that mean "try again shortly" rather than "your request is wrong". */
 const RETRYABLE_SQLSTATES = new Set([
+  // object_not_in_prerequisite_state: a transaction or connection not (or no longer) usable.
+  '55000',
   '40001',
   '40P01',
   '55P03',
@@ -102,6 +104,26 @@ const RETRYABLE_SQLSTATES = new Set([
   '08001',
   '08004',
 ]);
+/**
+ * Prisma's driver adapters name the failure (`kind`) where no SQLSTATE exists: a server that cannot
+ * be reached, a connection cut, a transaction that outlived its timeout. Raw queries report these
+ * as P2010, which is otherwise "a raw query failed", so the kind decides.
+ */
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+  'TransactionAlreadyClosed',
+  'TransactionWriteConflict',
+  // The server answers but will not serve us: an operator's fix, not the client's.
+  'AuthenticationFailed',
+  'DatabaseAccessDenied',
+  'DatabaseDoesNotExist',
+]);
+const MALFORMED_VALUE_KINDS = new Set(['InvalidInputValue', 'ValueOutOfRange', 'LengthMismatch']);
+
 const CONNECTION_ERRNOS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -115,8 +137,12 @@ const CONNECTION_ERRNOS = new Set([
  * check are conflicts (the database is the last guard); lost connections and a full pool are 503s.
  */
 function fromDatabaseError(error: unknown): DomainError | undefined {
-  const { prismaCode, sqlState, errno, message } = describeDatabaseError(error);
-  if (prismaCode === 'P2002' || sqlState === '23505') {
+  const { prismaCode, sqlState, errno, adapterKind, message } = describeDatabaseError(error);
+  if (
+    prismaCode === 'P2002' ||
+    sqlState === '23505' ||
+    adapterKind === 'UniqueConstraintViolation'
+  ) {
     return CommonErrors.conflict(
       'already-exists',
       'A record with the same unique value already exists.',
@@ -126,7 +152,9 @@ function fromDatabaseError(error: unknown): DomainError | undefined {
     prismaCode === 'P2003' ||
     sqlState === '23503' ||
     sqlState === '23514' ||
-    prismaCode === 'P2004'
+    prismaCode === 'P2004' ||
+    adapterKind === 'ForeignKeyConstraintViolation' ||
+    adapterKind === 'RestrictViolation'
   ) {
     return CommonErrors.conflict(
       'constraint-violated',
@@ -138,7 +166,10 @@ function fromDatabaseError(error: unknown): DomainError | undefined {
     sqlState === '22P02' ||
     sqlState === '22003' ||
     sqlState === '22007' ||
-    sqlState === '22008'
+    sqlState === '22008' ||
+    sqlState === '22001' ||
+    sqlState === '22021' ||
+    (adapterKind !== undefined && MALFORMED_VALUE_KINDS.has(adapterKind))
   ) {
     return CommonErrors.badRequest('A value in the request is out of range or malformed.');
   }
@@ -153,6 +184,7 @@ function fromDatabaseError(error: unknown): DomainError | undefined {
     prismaCode === 'P1017' ||
     (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)) ||
     (errno !== undefined && CONNECTION_ERRNOS.has(errno)) ||
+    (adapterKind !== undefined && UNAVAILABLE_KINDS.has(adapterKind)) ||
     /Connection terminated|terminating connection|Client has encountered a connection error/i.test(
       message,
     );
@@ -166,6 +198,8 @@ interface DatabaseErrorFacts {
   prismaCode?: string;
   sqlState?: string;
   errno?: string;
+  /** A Prisma driver adapter's name for the failure (`DatabaseNotReachable`, …). */
+  adapterKind?: string;
   message: string;
 }
 
@@ -182,6 +216,7 @@ export function describeDatabaseError(error: unknown): DatabaseErrorFacts {
       else if (/^E[A-Z]+$/.test(node.code)) facts.errno ??= node.code;
     }
     if (typeof node.originalCode === 'string') facts.sqlState ??= node.originalCode;
+    if (typeof node.kind === 'string' && node.kind !== 'postgres') facts.adapterKind ??= node.kind;
     const meta = node.meta as Record<string, unknown> | undefined;
     current = node.cause ?? meta?.driverAdapterError ?? undefined;
   }

@@ -89,4 +89,35 @@ describe('sendProblem (the one error filter)', () => {
     expect(sent.status).toBe(503);
     expect(sent.headers['retry-after']).toBe('1');
   });
+
+  /** Shaped as Prisma 7 raises them through @prisma/adapter-pg. */
+  const prismaError = (code: string, cause: Record<string, unknown>) =>
+    Object.assign(new Error('Invalid invocation'), {
+      code,
+      meta: { driverAdapterError: Object.assign(new Error(String(cause.kind)), { cause }) },
+    });
+
+  it.each([
+    [
+      'a raw query that cannot reach the server (P2010)',
+      prismaError('P2010', { kind: 'DatabaseNotReachable' }),
+    ],
+    ['a connection closed under a query', prismaError('P2010', { kind: 'ConnectionClosed' })],
+    ['a transaction that could not start or expired (P2028)', prismaError('P2028', {})],
+    [
+      'object_not_in_prerequisite_state (55000)',
+      prismaError('P2010', { kind: 'postgres', originalCode: '55000' }),
+    ],
+    ['admin shutdown (57P01)', prismaError('P2010', { kind: 'postgres', originalCode: '57P01' })],
+  ])('answers %s with 503 and Retry-After', (_name, error) => {
+    const { sent } = capture(error);
+    expect(sent.status).toBe(503);
+    expect(sent.headers['retry-after']).toBe('1');
+    expect(sent.body).toMatchObject({ code: 'service-unavailable' });
+  });
+
+  it('answers text PostgreSQL cannot store (22021, a NUL byte) with 400, should one get past validation', () => {
+    const { sent } = capture(prismaError('P2010', { kind: 'postgres', originalCode: '22021' }));
+    expect(sent.status).toBe(400);
+  });
 });

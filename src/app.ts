@@ -9,6 +9,11 @@ import { refuseNonJsonBodies } from './common/http/json-only.js';
 import { keepRawBody } from './common/http/raw-body.js';
 import { serveOpenApi } from './common/http/openapi-document.js';
 import { registerRequestLogging, requestIdFrom } from './common/http/request-context.js';
+import {
+  answerWrongMethods,
+  refuseWhileDraining,
+  serverEdgeOptions,
+} from './common/http/server-edges.js';
 import { createLogger, NestPinoLogger } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './infrastructure/metrics/metrics.service.js';
@@ -39,6 +44,7 @@ export async function createApp(
     // The client address: the socket's, or the one TRUST_PROXY_HOPS proxies back in
     // X-Forwarded-For. Never whatever a client writes there itself.
     trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
+    ...serverEdgeOptions(config, logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
@@ -81,6 +87,8 @@ export async function createApp(
     },
   );
   registerRequestLogging(fastify, app.get(MetricsService));
+  refuseWhileDraining(fastify);
+  answerWrongMethods(fastify);
   refuseNonJsonBodies(fastify);
   serveOpenApi(app);
   await app.init();

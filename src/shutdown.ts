@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startDraining } from './common/http/server-edges.js';
 
 export interface ShutdownOptions {
   logger: Logger;
@@ -30,6 +32,7 @@ export function installGracefulShutdown(
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'Shutting down: finishing in-flight requests');
+    startDraining(app.getHttpAdapter().getInstance() as FastifyInstance);
     // A keep-alive connection whose request was in flight when closing began would otherwise hold
     // the server open until its keep-alive timeout: close each connection as soon as it is idle.
     const server = app.getHttpServer() as { closeIdleConnections?: () => void };

@@ -30,6 +30,14 @@ export interface AppConfig {
   throttle: { ttlSeconds: number; limit: number };
   loginThrottle: { ttlSeconds: number; limit: number };
   purchaseThrottle: { ttlSeconds: number; limit: number };
+  /** Health checks and metric scrapes, per client: generous, but a flood is a 429, not load. */
+  probeThrottle: { ttlSeconds: number; limit: number };
+  /**
+   * Slow clients: a request's headers must arrive within `headersTimeoutMs` and the whole request
+   * within `requestTimeoutMs` (else 408); an idle keep-alive connection closes after
+   * `keepAliveTimeoutMs` (longer than a load balancer's idle timeout, so it is the one to close).
+   */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   /** How many proxies in front of the service to trust for the client address (X-Forwarded-For). */
   trustProxyHops: number;
   /** Origins allowed to call the API from a browser; empty: no cross-origin access. `*`: any. */

@@ -29,6 +29,11 @@ describe('loadConfig', () => {
       THROTTLE_LIMIT: '5',
       CACHE_TTL: '7',
       ORDER_HOLD_SECONDS: '120',
+      PROBE_THROTTLE_TTL: '5',
+      PROBE_THROTTLE_LIMIT: '50',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '3000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -39,7 +44,15 @@ describe('loadConfig', () => {
       cacheTtlSeconds: 7,
       orderHoldSeconds: 120,
       seedDemoData: false,
+      probeThrottle: { ttlSeconds: 5, limit: 50 },
+      http: { headersTimeoutMs: 2000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 4000 },
     });
+  });
+
+  it('refuses a headers timeout longer than the whole request’s', () => {
+    expect(() =>
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }),
+    ).toThrow(/HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS/);
   });
 
   it('names every bad variable at once', () => {

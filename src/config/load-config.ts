@@ -93,6 +93,24 @@ class EnvReader {
 }
 
 /**
+ * The slow-client timeouts. Headers come first, so their limit cannot exceed the whole request's
+ * (Node refuses to start otherwise); the keep-alive default outlasts the 60 s idle timeout of
+ * common load balancers, so they, not we, close an idle connection and never race our close.
+ */
+function readHttpTimeouts(read: EnvReader): AppConfig['http'] {
+  const requestTimeoutMs = read.integer('HTTP_REQUEST_TIMEOUT_MS', 20_000, 100, 600_000);
+  const headersTimeoutMs = read.integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    read.problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: read.integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
+  };
+}
+
+/**
  * A deployment says where its money goes: in production there is no default, because the test
  * provider approves any card; elsewhere the test provider is the default.
  */
@@ -185,6 +203,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       ttlSeconds: read.integer('PURCHASE_THROTTLE_TTL', 60, 1, 86400),
       limit: read.integer('PURCHASE_THROTTLE_LIMIT', 20, 1, 100_000_000),
     },
+    probeThrottle: {
+      ttlSeconds: read.integer('PROBE_THROTTLE_TTL', 10, 1, 86400),
+      limit: read.integer('PROBE_THROTTLE_LIMIT', 300, 1, 100_000_000),
+    },
+    http: readHttpTimeouts(read),
     trustProxyHops: read.integer('TRUST_PROXY_HOPS', 0, 0, 10),
     corsOrigins: read.list('CORS_ORIGINS'),
     cacheTtlSeconds: read.integer('CACHE_TTL', 30, 1, 86400),

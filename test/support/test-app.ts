@@ -46,6 +46,7 @@ export async function startTestApp(
     THROTTLE_LIMIT: '100000000',
     LOGIN_THROTTLE_LIMIT: '100000000',
     PURCHASE_THROTTLE_LIMIT: '100000000',
+    PROBE_THROTTLE_LIMIT: '100000000',
     ...options.env,
   });
   const app = await createApp(config, options.logger);

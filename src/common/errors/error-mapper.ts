@@ -20,10 +20,13 @@ const STATUS_TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
@@ -81,7 +84,11 @@ const FASTIFY_DETAILS: Record<string, { code: string; text: string }> = {
     code: 'bad-request',
     text: 'Content-Length does not match the body.',
   },
-  FST_ERR_BAD_URL: { code: 'bad-request', text: 'The URL could not be read.' },
+  FST_ERR_BAD_URL: { code: 'malformed-url', text: 'The URL could not be read.' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'uri-too-long',
+    text: 'A part of the path is longer than this API accepts.',
+  },
 };
 
 /** SQLSTATE classes that mean "try again shortly" rather than "your request is wrong". */

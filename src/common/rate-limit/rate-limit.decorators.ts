@@ -1,7 +1,8 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 
 /** Which stricter limit, besides the per-client one, a route is counted against. */
-export type RateLimitGroup = 'login' | 'purchase';
+export type RateLimitGroup = 'login' | 'purchase' | 'probe';
 export const RATE_LIMIT_GROUP = 'eventflow:rate-limit-group';
 
 /** Sign-in attempts: counted per account and client, so brute force on one account stops early. */
@@ -11,3 +12,13 @@ export const LoginRateLimited = () =>
 /** Purchases: counted per signed-in account, whatever address it comes from. */
 export const PurchaseRateLimited = () =>
   SetMetadata(RATE_LIMIT_GROUP, 'purchase' satisfies RateLimitGroup);
+
+/**
+ * Health checks and metric scrapes: counted per client on their own generous limit, not the
+ * buyers' one, so monitoring never crowds out buyers and a flood of probes is a 429, not load.
+ */
+export const ProbeRateLimited = () =>
+  applyDecorators(
+    SkipThrottle({ default: true }),
+    SetMetadata(RATE_LIMIT_GROUP, 'probe' satisfies RateLimitGroup),
+  );

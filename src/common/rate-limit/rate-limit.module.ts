@@ -46,6 +46,13 @@ function throttlers(config: AppConfig): ThrottlerOptions[] {
       getTracker: (request) =>
         (request as FastifyRequest).user?.id ?? clientAddress(request as FastifyRequest),
     },
+    {
+      name: 'probe',
+      ttl: config.probeThrottle.ttlSeconds * 1000,
+      limit: config.probeThrottle.limit,
+      skipIf: (context) => groupOf(context) !== 'probe',
+      getTracker: (request) => clientAddress(request as FastifyRequest),
+    },
   ];
 }
 

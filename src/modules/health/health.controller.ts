@@ -6,9 +6,9 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/auth/access.decorators.js';
+import { ProbeRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { HealthService } from './health.service.js';
 
 class DependencyStatusOutput {
@@ -29,7 +29,7 @@ export class HealthOutput {
 
 @ApiTags('health')
 @Controller('health')
-@SkipThrottle()
+@ProbeRateLimited()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

@@ -1,14 +1,14 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/auth/access.decorators.js';
+import { ProbeRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
 
 /** Served at /metrics (outside /api), for Prometheus. Restrict it at the network edge in production. */
 @ApiTags('operations')
 @Controller('metrics')
-@SkipThrottle()
+@ProbeRateLimited()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

@@ -527,4 +527,55 @@ describe('Events and ticket types (e2e, real PostgreSQL and Redis)', () => {
       expect(res.body.code).toBe('event-cancelled');
     });
   });
+
+  describe('publishing, as docs/API.md says', () => {
+    it('a draft is hidden and not for sale; PATCH {published: true} alone puts it on sale and changes nothing else; false takes it off the listing', async () => {
+      const draft = await createEvent(api, organizer, {
+        title: 'Draft to publish',
+        published: false,
+        description: 'Kept as written',
+        currency: 'EUR',
+      });
+      const typeId = draft.ticketTypes[0].id;
+      const listed = async () =>
+        (
+          (await api.http.get('/api/events?q=Draft%20to%20publish')).body.data as { id: string }[]
+        ).map((event) => event.id);
+      const hold = () =>
+        api.http
+          .post('/api/orders')
+          .set('authorization', bearer(buyer))
+          .send({ items: [{ ticketTypeId: typeId, quantity: 1 }] });
+      expect(await listed()).toEqual([]);
+      expect((await api.http.get(`/api/events/${draft.id}`)).status).toBe(404);
+      expect((await hold()).status).toBe(404);
+
+      const published = await api.http
+        .patch(`/api/events/${draft.id}`)
+        .set('authorization', bearer(organizer))
+        .send({ published: true });
+      expect(published.status).toBe(200);
+      expect(published.body).toMatchObject({
+        published: true,
+        description: 'Kept as written',
+        currency: 'EUR',
+        title: 'Draft to publish',
+      });
+      expect(await listed()).toEqual([draft.id]);
+      expect((await hold()).status).toBe(201);
+
+      const unpublished = await api.http
+        .patch(`/api/events/${draft.id}`)
+        .set('authorization', bearer(organizer))
+        .send({ published: false });
+      expect(unpublished.status).toBe(200);
+      expect(await listed()).toEqual([]);
+      const held = await db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM orders o JOIN order_items i ON i.order_id = o.id
+          WHERE i.ticket_type_id = $1 AND o.status = 'PENDING'`,
+        [typeId],
+      );
+      expect(held.rows[0].n).toBe(1);
+    });
+  });
 });

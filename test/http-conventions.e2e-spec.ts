@@ -131,6 +131,61 @@ describe('HTTP conventions (e2e)', () => {
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
+
+  it('every 201 says in Location where what it made can be read', async () => {
+    const organizer = await createUser(api, db, 'ADMIN');
+    const buyer = await createUser(api, db, 'USER');
+    const registered = await api.http
+      .post('/api/auth/register')
+      .send({ email: `located-${Date.now()}@example.com`, password: 'password123', name: 'L' });
+    expect(registered.status).toBe(201);
+    expect(registered.headers.location).toBe('/api/auth/me');
+
+    const created = await api.http
+      .post('/api/events')
+      .set('authorization', bearer(organizer))
+      .send({
+        title: 'Located',
+        venue: 'Hall',
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        endsAt: new Date(Date.now() + 90_000_000).toISOString(),
+        published: true,
+        ticketTypes: [{ name: 'A', priceCents: 0, capacity: 5 }],
+      });
+    expect(created.status).toBe(201);
+    expect(created.headers.location).toBe(`/api/events/${created.body.id}`);
+    expect((await api.http.get(created.headers.location)).body.id).toBe(created.body.id);
+
+    const type = await api.http
+      .post(`/api/events/${created.body.id}/ticket-types`)
+      .set('authorization', bearer(organizer))
+      .send({ name: 'B', priceCents: 0, capacity: 5 });
+    expect(type.status).toBe(201);
+    expect(type.headers.location).toBe(`/api/events/${created.body.id}`);
+
+    const order = await api.http
+      .post('/api/orders')
+      .set('authorization', bearer(buyer))
+      .send({ items: [{ ticketTypeId: type.body.id, quantity: 1 }] });
+    expect(order.status).toBe(201);
+    expect(order.headers.location).toBe(`/api/orders/${order.body.id}`);
+    const paid = await api.http
+      .post(`/api/orders/${order.body.id}/pay`)
+      .set('authorization', bearer(buyer))
+      .send({ paymentToken: 'tok_visa' });
+    const code = paid.body.tickets[0].code as string;
+
+    const admitted = await api.http
+      .post(`/api/events/${created.body.id}/check-ins`)
+      .set('authorization', bearer(organizer))
+      .send({ code });
+    expect(admitted.status).toBe(201);
+    expect(admitted.headers.location).toBe(`/api/tickets/${code}`);
+    const ticket = await api.http
+      .get(admitted.headers.location)
+      .set('authorization', bearer(buyer));
+    expect(ticket.body.code).toBe(code);
+  });
 });
 
 describe('Health without Redis configured', () => {

@@ -44,6 +44,11 @@ describe('Idempotency-Key (e2e, real PostgreSQL)', () => {
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(first.body);
+    // The replay says it is one; the first answer does not. Both say where the order is.
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers.location).toBe(`/api/orders/${first.body.id}`);
+    expect(retry.headers.location).toBe(`/api/orders/${first.body.id}`);
     expect(await available(db, typeId)).toBe(98);
     const orders = await db.sql.query(
       'SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND id = $2',
@@ -117,6 +122,8 @@ describe('Idempotency-Key (e2e, real PostgreSQL)', () => {
     const retry = await placeOrder(api, buyer, items, 'refusal-key');
     expect(retry.status).toBe(409);
     expect(retry.body).toMatchObject({ code: 'sold-out', available: 1 });
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(await available(db, typeId)).toBe(5);
   });
 
@@ -128,6 +135,7 @@ describe('Idempotency-Key (e2e, real PostgreSQL)', () => {
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
     const tickets = await db.sql.query(
       'SELECT count(*)::int AS n FROM tickets WHERE order_id = $1',
       [held.body.id],

@@ -252,7 +252,7 @@ async function main() {
   await waitForHealth(child, `${origin}/api/health`);
   log(`the server is up (${Date.now() - startedAt} ms); running the collection`);
 
-  const summary = await runNewman(`${origin}/api`);
+  const summary = await runNewman(origin);
   const docsProblems = await checkDocs(origin);
   for (const problem of docsProblems) log(`docs: ${problem}`);
   if (docsProblems.length === 0)

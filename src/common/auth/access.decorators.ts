@@ -1,11 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiExtension,
-  ApiForbiddenResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { ProblemResponse } from '../http/openapi.js';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiProblem } from '../http/openapi-problems.js';
 
 /**
  * Who may call a route. Every route must declare one (the access guard refuses a route that does
@@ -28,7 +23,7 @@ export const SignedIn = () =>
     SetMetadata(ACCESS_RULE, 'signed-in' satisfies AccessRule),
     ApiExtension('x-access', 'signed-in'),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'No valid access token.', type: ProblemResponse }),
+    ApiProblem(401, 'No valid access token.'),
   );
 
 /** Organizers only (role ADMIN); a USER gets 403. */
@@ -37,6 +32,22 @@ export const AdminOnly = () =>
     SetMetadata(ACCESS_RULE, 'admin' satisfies AccessRule),
     ApiExtension('x-access', 'admin'),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'No valid access token.', type: ProblemResponse }),
-    ApiForbiddenResponse({ description: 'The caller is not an organizer.', type: ProblemResponse }),
+    ApiProblem(401, 'No valid access token.'),
+    ApiProblem(403, 'The caller is not an organizer.'),
+  );
+
+/**
+ * Organizers only, and the service then checks the caller organizes the event named in the path:
+ * another organizer gets 403 `not-your-event`.
+ */
+export const EventOrganizerOnly = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_RULE, 'admin' satisfies AccessRule),
+    ApiExtension('x-access', 'admin'),
+    ApiBearerAuth(),
+    ApiProblem(401, 'No valid access token.'),
+    ApiProblem(403, 'The caller is not an organizer, or not this event’s.', [
+      'forbidden',
+      'not-your-event',
+    ]),
   );

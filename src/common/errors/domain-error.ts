@@ -1,3 +1,5 @@
+import type { ProblemCode } from './problem-catalog.js';
+
 /** One field that failed validation, as RFC 9457 `errors[]` entries carry it. */
 export interface FieldError {
   field: string;
@@ -12,7 +14,7 @@ export interface FieldError {
 export class DomainError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ProblemCode,
     readonly title: string,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
@@ -58,12 +60,12 @@ export const CommonErrors = {
   notFound: (what: string) =>
     new DomainError(404, 'not-found', 'Not Found', `${what} was not found.`),
   conflict: (
-    code: string,
+    code: ProblemCode,
     detail: string,
     extensions: Record<string, unknown> = {},
     { transient = false }: { transient?: boolean } = {},
   ) => new DomainError(409, code, 'Conflict', detail, extensions, {}, transient),
-  unprocessable: (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
+  unprocessable: (code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}) =>
     new DomainError(422, code, 'Unprocessable Content', detail, extensions),
   unavailable: (detail: string, retryAfterSeconds = 1) =>
     new DomainError(

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { CommonErrors, DomainError } from './domain-error.js';
+import type { ProblemCode } from './problem-catalog.js';
 
 /**
  * Turns anything thrown while serving a request into a DomainError. Returns undefined for an
@@ -31,11 +32,28 @@ const STATUS_TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The catalog's code for each 4xx Nest itself may raise (an unknown route is its NotFoundException). */
+const HTTP_EXCEPTION_CODES: Record<number, ProblemCode> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  408: 'request-timeout',
+  413: 'body-too-large',
+  414: 'uri-too-long',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+  431: 'headers-too-large',
+};
+
 function fromHttpException(error: HttpException): DomainError {
-  const status = error.getStatus();
-  if (status >= 500) return CommonErrors.unavailable('The service cannot answer right now.');
-  const title = STATUS_TITLES[status] ?? 'Error';
-  const code = title.toLowerCase().replace(/\s+/g, '-');
+  const given = error.getStatus();
+  if (given >= 500) return CommonErrors.unavailable('The service cannot answer right now.');
+  const status = HTTP_EXCEPTION_CODES[given] ? given : 400;
+  const code = HTTP_EXCEPTION_CODES[status];
+  const title = STATUS_TITLES[status] ?? 'Bad Request';
   // Nest's own 4xx messages ("Cannot GET /x", "ThrottlerException: ...") are safe to show.
   const response = error.getResponse();
   const message =
@@ -66,7 +84,7 @@ function fromFastifyError(error: unknown): DomainError | undefined {
   );
 }
 
-const FASTIFY_DETAILS: Record<string, { code: string; text: string }> = {
+const FASTIFY_DETAILS: Record<string, { code: ProblemCode; text: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed-json', text: 'The body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: 'malformed-json',

@@ -1,15 +1,7 @@
-import { ApiBadRequestResponse, ApiNotFoundResponse } from '@nestjs/swagger';
-import { ProblemResponse } from './openapi.js';
+import { ApiProblem } from './openapi-problems.js';
 
 /** The 400 every route with input can answer: validation failures, with `errors[]` per field. */
-export const ApiBadRequest = () =>
-  ApiBadRequestResponse({
-    description: 'The input is not valid (see `errors`).',
-    type: ProblemResponse,
-  });
+export const ApiBadRequest = () => ApiProblem(400, 'The input is not valid (see `errors`).');
 
 export const ApiNotFound = (what: string) =>
-  ApiNotFoundResponse({
-    description: `${what} does not exist or is not visible to the caller.`,
-    type: ProblemResponse,
-  });
+  ApiProblem(404, `${what} does not exist or is not visible to the caller.`);

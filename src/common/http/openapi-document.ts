@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.js';
+import { describeResponseHeaders } from './openapi-headers.js';
+import { describeRequestBodies } from './openapi-inputs.js';
+import { describeProblems } from './openapi-problems.js';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -9,8 +11,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       [
         'Event management and ticket sales that never sells a ticket it does not have.',
         '',
-        'Money is integer cents; times are ISO 8601 UTC. Every error is RFC 9457 problem details',
-        '(`application/problem+json`). Lists take `page` and `limit` (at most 100).',
+        'Money is integer cents; times are RFC 3339 date-times with an offset (answers give UTC).',
+        'Every error is RFC 9457 problem details (`application/problem+json`) with a stable `code`;',
+        'each code has its own schema, with the members it adds. Lists take `page` and `limit`',
+        '(at most 100). Every answer carries X-Request-Id.',
       ].join('\n'),
     )
     .setVersion('1.0')
@@ -18,23 +22,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .addServer('/', 'This server')
     .build();
-  return describeProblemAnswers(declarePublicOperations(SwaggerModule.createDocument(app, config)));
-}
-
-/** Error answers are served as application/problem+json (RFC 9457); the document says so. */
-function describeProblemAnswers(document: OpenAPIObject): OpenAPIObject {
-  for (const path of Object.values(document.paths)) {
-    for (const operation of Object.values(path)) {
-      const responses = (
-        operation as { responses?: Record<string, { content?: Record<string, unknown> }> }
-      ).responses;
-      for (const [status, response] of Object.entries(responses ?? {})) {
-        const json = response.content?.['application/json'];
-        if (/^[45]/.test(status) && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
-      }
-    }
-  }
-  return document;
+  const document = SwaggerModule.createDocument(app, config);
+  return describeResponseHeaders(
+    describeProblems(describeRequestBodies(declarePublicOperations(document))),
+  );
 }
 
 /**

@@ -1,19 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
 import { Public, SignedIn } from '../../common/auth/access.decorators.js';
 import { LoginRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { UserOutput } from '../users/user.output.js';
 import { AuthService } from './auth.service.js';
 import { LoginInput } from './dto/login.input.js';
@@ -28,12 +26,20 @@ export class AuthController {
 
   @Post('register')
   @Public()
-  @ApiOperation({ summary: 'Create an account (always role USER) and sign in' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create an account (always role USER) and sign in',
+  })
   @ApiCreatedResponse({ type: SignedInOutput })
   @ApiBadRequest()
-  @ApiConflictResponse({ description: 'The email is taken.', type: ProblemResponse })
-  async register(@Body() input: RegisterInput): Promise<SignedInOutput> {
+  @ApiProblem(409, 'The email is taken.', ['email-taken', 'already-exists'])
+  async register(
+    @Body() input: RegisterInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SignedInOutput> {
     const { user, ...tokens } = await this.auth.register(input);
+    // The account made is the caller's own, read at /api/auth/me.
+    void reply.header('location', '/api/auth/me');
     return { user: UserOutput.from(user), ...tokens };
   }
 
@@ -41,17 +47,11 @@ export class AuthController {
   @Public()
   @LoginRateLimited()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOperation({ operationId: 'login', summary: 'Sign in with email and password' })
   @ApiOkResponse({ type: SignedInOutput })
   @ApiBadRequest()
-  @ApiTooManyRequestsResponse({
-    description: 'Too many attempts for this account from this client.',
-    type: ProblemResponse,
-  })
-  @ApiUnauthorizedResponse({
-    description: 'Unknown email or wrong password (one answer for both).',
-    type: ProblemResponse,
-  })
+  @ApiProblem(429, 'Too many attempts for this account from this client.')
+  @ApiProblem(401, 'Unknown email or wrong password (one answer for both).')
   async login(@Body() input: LoginInput): Promise<SignedInOutput> {
     const { user, ...tokens } = await this.auth.login(input.email, input.password);
     return { user: UserOutput.from(user), ...tokens };
@@ -61,16 +61,14 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'refreshTokens',
     summary: 'Trade a refresh token for a new pair',
     description:
       'Each refresh token works once. Presenting a used one again ends that whole sign-in.',
   })
   @ApiOkResponse({ type: TokensOutput })
   @ApiBadRequest()
-  @ApiUnauthorizedResponse({
-    description: 'Unknown, expired, revoked or reused refresh token.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(401, 'Unknown, expired, revoked or reused refresh token.')
   refresh(@Body() input: RefreshTokenInput): Promise<TokensOutput> {
     return this.auth.refresh(input.refreshToken);
   }
@@ -78,7 +76,7 @@ export class AuthController {
   @Post('logout')
   @SignedIn()
   @HttpCode(204)
-  @ApiOperation({ summary: 'End the sign-in a refresh token belongs to' })
+  @ApiOperation({ operationId: 'logout', summary: 'End the sign-in a refresh token belongs to' })
   @ApiNoContentResponse({ description: 'Signed out; the refresh token no longer works.' })
   @ApiBadRequest()
   async logout(@CurrentUser() caller: AuthUser, @Body() input: RefreshTokenInput): Promise<void> {
@@ -87,7 +85,7 @@ export class AuthController {
 
   @Get('me')
   @SignedIn()
-  @ApiOperation({ summary: 'The signed-in account' })
+  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in account' })
   @ApiOkResponse({ type: UserOutput })
   async me(@CurrentUser() caller: AuthUser): Promise<UserOutput> {
     return UserOutput.from(await this.auth.me(caller));

@@ -1,15 +1,10 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { AdminOnly } from '../../common/auth/access.decorators.js';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
+import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { TicketOutput } from '../tickets/dto/ticket.output.js';
@@ -23,8 +18,9 @@ export class CheckInsController {
   constructor(private readonly checkIns: CheckInsService) {}
 
   @Post()
-  @AdminOnly()
+  @EventOrganizerOnly()
   @ApiOperation({
+    operationId: 'checkInTicket',
     summary: 'Admit a ticket at the door (the event’s organizer)',
     description:
       'Two scanners presenting one code at the same instant: exactly one 201. Every scan is logged.',
@@ -32,22 +28,27 @@ export class CheckInsController {
   @ApiCreatedResponse({ type: CheckInOutput })
   @ApiBadRequest()
   @ApiNotFound('The event, or a ticket with this code for it')
-  @ApiConflictResponse({
-    description: 'Already checked in (`checkedInAt` says when), or the ticket is void.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(409, 'Already checked in (`checkedInAt` says when), or the ticket is void.', [
+    'already-checked-in',
+    'ticket-void',
+  ])
   async checkIn(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) eventId: string,
     @Body() input: CheckInInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckInOutput> {
     const { ticket, checkedInAt } = await this.checkIns.checkIn(caller, eventId, input.code);
+    void reply.header('location', `/api/tickets/${encodeURIComponent(ticket.code)}`);
     return { ticket: TicketOutput.from(ticket), checkedInAt: checkedInAt.toISOString() };
   }
 
   @Get()
-  @AdminOnly()
-  @ApiOperation({ summary: 'Every scan of the event, newest first, refused ones too' })
+  @EventOrganizerOnly()
+  @ApiOperation({
+    operationId: 'listCheckIns',
+    summary: 'Every scan of the event, newest first, refused ones too',
+  })
   @ApiOkResponse({ type: ScanListOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')

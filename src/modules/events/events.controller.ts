@@ -11,7 +11,6 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -19,10 +18,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, Public } from '../../common/auth/access.decorators.js';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
+import { AdminOnly, EventOrganizerOnly, Public } from '../../common/auth/access.decorators.js';
 import { CurrentUser, OptionalUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { CreateEventInput, UpdateEventInput } from './dto/event.input.js';
@@ -38,6 +37,7 @@ export class EventsController {
   @Get()
   @Public()
   @ApiOperation({
+    operationId: 'listEvents',
     summary: 'Published, not cancelled events, soonest first',
     description:
       'Cached for CACHE_TTL seconds (shared by every instance through Redis); any change to an event or its ' +
@@ -55,7 +55,10 @@ export class EventsController {
 
   @Get('mine')
   @AdminOnly()
-  @ApiOperation({ summary: "The caller's own events, drafts included" })
+  @ApiOperation({
+    operationId: 'listMyEvents',
+    summary: "The caller's own events, drafts included",
+  })
   @ApiOkResponse({ type: EventListOutput })
   @ApiBadRequest()
   async mine(@CurrentUser() caller: AuthUser, @Query() query: PageQuery): Promise<EventListOutput> {
@@ -66,6 +69,7 @@ export class EventsController {
   @Get(':id')
   @Public()
   @ApiOperation({
+    operationId: 'getEvent',
     summary: 'One event with live availability',
     description: 'A draft is visible to its organizer only.',
   })
@@ -81,26 +85,32 @@ export class EventsController {
 
   @Post()
   @AdminOnly()
-  @ApiOperation({ summary: 'Create an event, optionally with its ticket types' })
+  @ApiOperation({
+    operationId: 'createEvent',
+    summary: 'Create an event, optionally with its ticket types',
+  })
   @ApiCreatedResponse({ type: EventOutput })
   @ApiBadRequest()
   async create(
     @CurrentUser() caller: AuthUser,
     @Body() input: CreateEventInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EventOutput> {
-    return EventOutput.from(await this.events.create(caller, input));
+    const event = await this.events.create(caller, input);
+    void reply.header('location', `/api/events/${event.id}`);
+    return EventOutput.from(event);
   }
 
   @Patch(':id')
-  @AdminOnly()
-  @ApiOperation({ summary: 'Change an event (its organizer only)' })
+  @EventOrganizerOnly()
+  @ApiOperation({ operationId: 'updateEvent', summary: 'Change an event (its organizer only)' })
   @ApiOkResponse({ type: EventOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')
-  @ApiConflictResponse({
-    description: 'The event is cancelled, or the currency changes after sales.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(409, 'The event is cancelled, or the currency changes after sales.', [
+    'event-cancelled',
+    'currency-locked',
+  ])
   async update(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,
@@ -110,16 +120,16 @@ export class EventsController {
   }
 
   @Delete(':id')
-  @AdminOnly()
+  @EventOrganizerOnly()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an event nothing was ever held or sold on' })
+  @ApiOperation({
+    operationId: 'deleteEvent',
+    summary: 'Delete an event nothing was ever held or sold on',
+  })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiBadRequest()
   @ApiNotFound('The event')
-  @ApiConflictResponse({
-    description: 'Tickets were held or sold: cancel the event instead.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(409, 'Tickets were held or sold: cancel the event instead.', ['event-has-orders'])
   async remove(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,

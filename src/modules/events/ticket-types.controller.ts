@@ -1,16 +1,16 @@
-import { Body, Controller, Delete, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '../../common/auth/access.decorators.js';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
+import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { TicketTypeOutput } from './dto/event.output.js';
 import { CreateTicketTypeInput, UpdateTicketTypeInput } from './dto/ticket-type.input.js';
@@ -22,33 +22,41 @@ export class TicketTypesController {
   constructor(private readonly ticketTypes: TicketTypesService) {}
 
   @Post()
-  @AdminOnly()
-  @ApiOperation({ summary: 'Add a ticket type to an event (its organizer only)' })
+  @EventOrganizerOnly()
+  @ApiOperation({
+    operationId: 'createTicketType',
+    summary: 'Add a ticket type to an event (its organizer only)',
+  })
   @ApiCreatedResponse({ type: TicketTypeOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')
-  @ApiConflictResponse({ description: 'The event is cancelled.', type: ProblemResponse })
+  @ApiProblem(409, 'The event is cancelled.', ['event-cancelled'])
   async create(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) eventId: string,
     @Body() input: CreateTicketTypeInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketTypeOutput> {
-    return TicketTypeOutput.from(await this.ticketTypes.create(caller, eventId, input));
+    const ticketType = await this.ticketTypes.create(caller, eventId, input);
+    // A ticket type is read as part of its event.
+    void reply.header('location', `/api/events/${eventId}`);
+    return TicketTypeOutput.from(ticketType);
   }
 
   @Patch(':ticketTypeId')
-  @AdminOnly()
+  @EventOrganizerOnly()
   @ApiOperation({
+    operationId: 'updateTicketType',
     summary: 'Change a ticket type',
     description: '`available` moves with `capacity`, which may not drop below held + sold.',
   })
   @ApiOkResponse({ type: TicketTypeOutput })
   @ApiBadRequest()
   @ApiNotFound('The event or ticket type')
-  @ApiConflictResponse({
-    description: 'Capacity below held + sold, or the event is cancelled.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(409, 'Capacity below held + sold, or the event is cancelled.', [
+    'capacity-below-committed',
+    'event-cancelled',
+  ])
   async update(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) eventId: string,
@@ -59,16 +67,19 @@ export class TicketTypesController {
   }
 
   @Delete(':ticketTypeId')
-  @AdminOnly()
+  @EventOrganizerOnly()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a ticket type nothing was held or sold of' })
+  @ApiOperation({
+    operationId: 'deleteTicketType',
+    summary: 'Delete a ticket type nothing was held or sold of',
+  })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiBadRequest()
   @ApiNotFound('The event or ticket type')
-  @ApiConflictResponse({
-    description: 'Tickets of this type were held or sold.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(409, 'Tickets of this type were held or sold.', [
+    'ticket-type-has-orders',
+    'event-cancelled',
+  ])
   async remove(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) eventId: string,

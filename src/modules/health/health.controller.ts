@@ -36,6 +36,7 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({
+    operationId: 'checkHealth',
     summary: 'Liveness and dependencies',
     description: '503 only when the database is unreachable; Redis down is reported but stays 200.',
   })

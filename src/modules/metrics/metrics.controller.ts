@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtension, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/auth/access.decorators.js';
 import { ProbeRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
@@ -9,12 +9,14 @@ import { MetricsService } from '../../infrastructure/metrics/metrics.service.js'
 @ApiTags('operations')
 @Controller('metrics')
 @ProbeRateLimited()
+// Reads process memory only: no database behind it.
+@ApiExtension('x-uses-database', false)
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Prometheus metrics of this instance' })
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics of this instance' })
   @ApiOkResponse({
     description: 'Prometheus text exposition format.',
     content: { 'text/plain': { schema: { type: 'string' } } },

@@ -1,15 +1,9 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
-import { AdminOnly } from '../../common/auth/access.decorators.js';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
+import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { EventOutput } from '../events/dto/event.output.js';
 import { EventCancellationService } from './event-cancellation.service.js';
@@ -28,9 +22,10 @@ export class EventCancellationController {
   constructor(private readonly cancellation: EventCancellationService) {}
 
   @Post(':id/cancel')
-  @AdminOnly()
+  @EventOrganizerOnly()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'cancelEvent',
     summary: 'Cancel an event (its organizer only)',
     description:
       'Every pending order is cancelled and every paid order refunded; their tickets become VOID.',
@@ -38,7 +33,7 @@ export class EventCancellationController {
   @ApiOkResponse({ type: EventCancellationOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')
-  @ApiConflictResponse({ description: 'The event is already cancelled.', type: ProblemResponse })
+  @ApiProblem(409, 'The event is already cancelled.', ['event-already-cancelled'])
   async cancel(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,

@@ -1,38 +1,46 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadGatewayResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiPaymentRequiredResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
 import { SignedIn } from '../../common/auth/access.decorators.js';
 import { PurchaseRateLimited } from '../../common/rate-limit/rate-limit.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { CreateOrderInput } from './dto/create-order.input.js';
 import { OrderListOutput, OrderOutput } from './dto/order.output.js';
 import { PayOrderInput } from './dto/pay-order.input.js';
-import { IdempotencyKey, type IdempotentRequest } from './idempotency/idempotency.js';
-import { OrdersService } from './orders.service.js';
+import {
+  IdempotencyKey,
+  REPLAY_HEADER,
+  type IdempotentRequest,
+} from './idempotency/idempotency.js';
+import { OrdersService, type OrderAnswer } from './orders.service.js';
 
 const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+  example: 'order-2027-06-01-a1b2c3',
   description:
     'Retry safely: the same key with the same request answers the first answer again; with another request 422; ' +
     'while the first still runs 409. Kept at least 24 hours.',
 });
+
+/** An order answer with its status, marked when it is an Idempotency-Key replay. */
+function send(reply: FastifyReply, answer: OrderAnswer): OrderOutput {
+  void reply.status(answer.status);
+  if (answer.replayed) void reply.header(REPLAY_HEADER, 'true');
+  return answer.body;
+}
 
 @ApiTags('orders')
 @Controller('orders')
@@ -42,34 +50,47 @@ export class OrdersController {
   @Post()
   @SignedIn()
   @PurchaseRateLimited()
-  @ApiTooManyRequestsResponse({
-    description: 'Too many purchases from this account; see Retry-After.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(429, 'Too many purchases from this account; see Retry-After.')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
+    operationId: 'createOrder',
     summary: 'Hold tickets: a PENDING order',
     description: `Stock for every item is held atomically, all or nothing, until \`expiresAt\` (ORDER_HOLD_SECONDS).`,
   })
   @ApiCreatedResponse({ type: OrderOutput })
   @ApiBadRequest()
-  @ApiNotFound('A ticket type (or its event is unpublished)')
-  @ApiConflictResponse({
-    description:
-      'Not enough available: names `ticketTypeId` and `available`. Or the Idempotency-Key is in use.',
-    type: ProblemResponse,
-  })
-  @ApiUnprocessableEntityResponse({
-    description:
-      'Sales not open or closed, event started or cancelled, over maxPerOrder or maxPerBuyer, or the Idempotency-Key was used for another request.',
-    type: ProblemResponse,
-  })
+  @ApiProblem(404, 'A ticket type does not exist (or its event is unpublished).', [
+    'ticket-type-not-found',
+  ])
+  @ApiProblem(
+    409,
+    'Not enough available: names `ticketTypeId` and `available`. Or the Idempotency-Key is in use.',
+    ['sold-out', 'idempotency-key-in-use'],
+  )
+  @ApiProblem(
+    422,
+    'Sales not open or closed, event started or cancelled, over maxPerOrder or maxPerBuyer, or the Idempotency-Key was used for another request.',
+    [
+      'sales-not-open',
+      'sales-closed',
+      'event-started',
+      'event-cancelled',
+      'over-max-per-order',
+      'over-max-per-buyer',
+      'items-span-events',
+      'order-total-too-large',
+      'idempotency-key-reused',
+    ],
+  )
   async create(
     @CurrentUser() caller: AuthUser,
     @Body() input: CreateOrderInput,
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderOutput> {
-    return (await this.orders.create(caller, input, idempotent)).body;
+    const answer = await this.orders.create(caller, input, idempotent);
+    void reply.header('location', `/api/orders/${answer.body.id}`);
+    return send(reply, answer);
   }
 
   @Post(':id/pay')
@@ -78,6 +99,7 @@ export class OrdersController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
+    operationId: 'payOrder',
     summary: 'Pay a pending order (server-side confirmation): PAID, one ticket per unit',
     description:
       'The payment is recorded before the provider is called: a second pay of the same order while one runs is a 409 ' +
@@ -95,30 +117,28 @@ export class OrdersController {
   })
   @ApiBadRequest()
   @ApiNotFound('The order')
-  @ApiPaymentRequiredResponse({
-    description: 'Declined; the order stays PENDING.',
-    type: ProblemResponse,
-  })
-  @ApiConflictResponse({
-    description:
-      'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`), cancelled while the payment ran ' +
+  @ApiProblem(402, 'Declined; the order stays PENDING.', ['payment-declined'])
+  @ApiProblem(
+    409,
+    'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`), cancelled while the payment ran ' +
       '(`order-not-payable`: the charge is refunded), another payment of it is open (`payment-in-progress`), too many declines ' +
       '(`too-many-declines`), or the Idempotency-Key is in use.',
-    type: ProblemResponse,
-  })
-  @ApiUnprocessableEntityResponse({
-    description: 'The Idempotency-Key was used for another request.',
-    type: ProblemResponse,
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many purchases and payments from this account; see Retry-After.',
-    type: ProblemResponse,
-  })
-  @ApiBadGatewayResponse({
-    description:
-      'The payment provider refused the request; nothing was charged and the order stays PENDING.',
-    type: ProblemResponse,
-  })
+    [
+      'order-not-pending',
+      'order-expired',
+      'order-not-payable',
+      'payment-in-progress',
+      'too-many-declines',
+      'idempotency-key-in-use',
+    ],
+  )
+  @ApiProblem(422, 'The Idempotency-Key was used for another request.', ['idempotency-key-reused'])
+  @ApiProblem(429, 'Too many purchases and payments from this account; see Retry-After.')
+  @ApiProblem(
+    502,
+    'The payment provider refused the request; nothing was charged and the order stays PENDING.',
+    ['payment-provider-error'],
+  )
   async pay(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,
@@ -126,9 +146,7 @@ export class OrdersController {
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderOutput> {
-    const answer = await this.orders.pay(caller, id, input.paymentToken, idempotent);
-    void reply.status(answer.status);
-    return answer.body;
+    return send(reply, await this.orders.pay(caller, id, input.paymentToken, idempotent));
   }
 
   @Post(':id/checkout')
@@ -137,6 +155,7 @@ export class OrdersController {
   @HttpCode(202)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
+    operationId: 'checkoutOrder',
     summary: 'Open a payment for the buyer’s browser (client-side confirmation)',
     description:
       'Creates the provider’s payment for the order (with Stripe, a PaymentIntent) and answers the order, still PENDING, with ' +
@@ -151,43 +170,43 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderOutput, description: 'Already PAID by this payment.' })
   @ApiBadRequest()
   @ApiNotFound('The order')
-  @ApiPaymentRequiredResponse({
-    description: 'This payment was declined (an Idempotency-Key retried after a decline).',
-    type: ProblemResponse,
-  })
-  @ApiConflictResponse({
-    description:
-      'Not pending, hold ran out, a server-side payment of it is in progress, too many declines, free (`nothing-to-pay`), ' +
+  @ApiProblem(402, 'This payment was declined (an Idempotency-Key retried after a decline).', [
+    'payment-declined',
+  ])
+  @ApiProblem(
+    409,
+    'Not pending, hold ran out, a server-side payment of it is in progress, too many declines, free (`nothing-to-pay`), ' +
       'no browser confirmation with this provider (`checkout-unavailable`), or the Idempotency-Key is in use.',
-    type: ProblemResponse,
-  })
-  @ApiUnprocessableEntityResponse({
-    description: 'The Idempotency-Key was used for another request.',
-    type: ProblemResponse,
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many purchases and payments from this account; see Retry-After.',
-    type: ProblemResponse,
-  })
-  @ApiBadGatewayResponse({
-    description: 'The payment provider refused the request; nothing was charged.',
-    type: ProblemResponse,
-  })
+    [
+      'order-not-pending',
+      'order-expired',
+      'order-not-payable',
+      'payment-in-progress',
+      'too-many-declines',
+      'nothing-to-pay',
+      'checkout-unavailable',
+      'idempotency-key-in-use',
+    ],
+  )
+  @ApiProblem(422, 'The Idempotency-Key was used for another request.', ['idempotency-key-reused'])
+  @ApiProblem(429, 'Too many purchases and payments from this account; see Retry-After.')
+  @ApiProblem(502, 'The payment provider refused the request; nothing was charged.', [
+    'payment-provider-error',
+  ])
   async checkout(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderOutput> {
-    const answer = await this.orders.checkout(caller, id, idempotent);
-    void reply.status(answer.status);
-    return answer.body;
+    return send(reply, await this.orders.checkout(caller, id, idempotent));
   }
 
   @Post(':id/cancel')
   @SignedIn()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'cancelOrder',
     summary: 'Cancel an order (its buyer or the event’s organizer)',
     description:
       'A PENDING order is CANCELLED and its stock comes back. A PAID order is REFUNDED (a free one CANCELLED): its tickets void, ' +
@@ -198,12 +217,12 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderOutput })
   @ApiBadRequest()
   @ApiNotFound('The order')
-  @ApiConflictResponse({
-    description:
-      'Not cancellable (`order-not-cancellable`: already cancelled, expired or refunded), refunds closed (`refund-window-closed`) ' +
+  @ApiProblem(
+    409,
+    'Not cancellable (`order-not-cancellable`: already cancelled, expired or refunded), refunds closed (`refund-window-closed`) ' +
       'or not offered (`refunds-not-allowed`), or a ticket of it was used (`ticket-used`).',
-    type: ProblemResponse,
-  })
+    ['order-not-cancellable', 'refund-window-closed', 'refunds-not-allowed', 'ticket-used'],
+  )
   cancel(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidParam('id')) id: string,
@@ -213,7 +232,7 @@ export class OrdersController {
 
   @Get()
   @SignedIn()
-  @ApiOperation({ summary: 'The caller’s own orders, newest first' })
+  @ApiOperation({ operationId: 'listOrders', summary: 'The caller’s own orders, newest first' })
   @ApiOkResponse({ type: OrderListOutput })
   @ApiBadRequest()
   async list(@CurrentUser() caller: AuthUser, @Query() query: PageQuery): Promise<OrderListOutput> {
@@ -223,7 +242,10 @@ export class OrdersController {
 
   @Get(':id')
   @SignedIn()
-  @ApiOperation({ summary: 'One of the caller’s orders (anyone else’s is 404)' })
+  @ApiOperation({
+    operationId: 'getOrder',
+    summary: 'One of the caller’s orders (anyone else’s is 404)',
+  })
   @ApiOkResponse({ type: OrderOutput })
   @ApiBadRequest()
   @ApiNotFound('The order')

@@ -27,6 +27,8 @@ export interface OrderAnswer {
   status: 200 | 201 | 202;
   body: OrderOutput;
   final: boolean;
+  /** The stored answer of an earlier request with the same Idempotency-Key, sent again. */
+  replayed?: true;
 }
 
 @Injectable()
@@ -300,6 +302,7 @@ export class OrdersService {
         status: start.answer.status as OrderAnswer['status'],
         body: replay<OrderOutput>(start.answer),
         final: true,
+        replayed: true,
       };
     }
     try {

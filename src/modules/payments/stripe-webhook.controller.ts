@@ -1,8 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
+  ApiExtension,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -10,8 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
 import { Public } from '../../common/auth/access.decorators.js';
-import { ProblemResponse } from '../../common/http/openapi.js';
 import { rawBodyOf } from '../../common/http/raw-body.js';
 import { PaymentsService } from './payments.service.js';
 
@@ -25,6 +24,7 @@ class WebhookReceivedOutput {
 @Controller('payments/stripe')
 // Stripe's deliveries come from a few addresses in bursts; the signature, not a rate, keeps others out.
 @SkipThrottle()
+@ApiExtension('x-rate-limited', false)
 export class StripeWebhookController {
   constructor(private readonly payments: PaymentsService) {}
 
@@ -32,6 +32,7 @@ export class StripeWebhookController {
   @Public()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'receiveStripeWebhook',
     summary: 'Stripe webhook endpoint (payment_intent.succeeded, .payment_failed, .canceled)',
     description:
       'Only Stripe calls this, with a body signed by the endpoint’s secret (STRIPE_WEBHOOK_SECRET). ' +
@@ -40,11 +41,10 @@ export class StripeWebhookController {
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiOkResponse({ type: WebhookReceivedOutput })
-  @ApiBadRequestResponse({
-    description: 'Missing or bad signature (or too old a timestamp).',
-    type: ProblemResponse,
-  })
-  @ApiNotFoundResponse({ description: 'PAYMENT_PROVIDER is not stripe.', type: ProblemResponse })
+  @ApiProblem(400, 'Missing or bad signature (or too old a timestamp).', [
+    'webhook-signature-invalid',
+  ])
+  @ApiProblem(404, 'PAYMENT_PROVIDER is not stripe.')
   async receive(
     @Req() request: FastifyRequest,
     @Headers('stripe-signature') signature: string | undefined,

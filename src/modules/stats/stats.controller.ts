@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../../common/auth/access.decorators.js';
+import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
@@ -13,8 +13,11 @@ export class StatsController {
   constructor(private readonly stats: StatsService) {}
 
   @Get()
-  @AdminOnly()
-  @ApiOperation({ summary: 'Sales figures of an event (its organizer only)' })
+  @EventOrganizerOnly()
+  @ApiOperation({
+    operationId: 'getEventStats',
+    summary: 'Sales figures of an event (its organizer only)',
+  })
   @ApiOkResponse({ type: EventStatsOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')

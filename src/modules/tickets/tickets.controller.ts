@@ -16,7 +16,10 @@ export class TicketsController {
 
   @Get()
   @SignedIn()
-  @ApiOperation({ summary: 'The caller’s own tickets, with their event' })
+  @ApiOperation({
+    operationId: 'listTickets',
+    summary: 'The caller’s own tickets, with their event',
+  })
   @ApiOkResponse({ type: TicketListOutput })
   @ApiBadRequest()
   async list(
@@ -29,7 +32,10 @@ export class TicketsController {
 
   @Get(':code')
   @SignedIn()
-  @ApiOperation({ summary: 'One ticket (its holder or the event’s organizer; anyone else 404)' })
+  @ApiOperation({
+    operationId: 'getTicket',
+    summary: 'One ticket (its holder or the event’s organizer; anyone else 404)',
+  })
   @ApiOkResponse({ type: TicketWithEventOutput })
   @ApiBadRequest()
   @ApiNotFound('The ticket')
@@ -42,7 +48,10 @@ export class TicketsController {
 
   @Get(':code/qr')
   @SignedIn()
-  @ApiOperation({ summary: 'The ticket as a QR code (its holder only)' })
+  @ApiOperation({
+    operationId: 'getTicketQrCode',
+    summary: 'The ticket as a QR code (its holder only)',
+  })
   @ApiOkResponse({
     description: 'An SVG QR code of the ticket code.',
     content: { 'image/svg+xml': { schema: { type: 'string' } } },

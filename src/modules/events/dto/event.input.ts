@@ -77,6 +77,7 @@ export class CreateEventInput {
   refundsAllowed?: boolean;
 
   @ApiPropertyOptional({
+    type: 'string',
     format: 'date-time',
     nullable: true,
     default: null,

@@ -36,6 +36,7 @@ export class CreateTicketTypeInput {
   capacity: number;
 
   @ApiPropertyOptional({
+    type: 'string',
     format: 'date-time',
     nullable: true,
     description: 'Sales open at (default: at once).',
@@ -45,6 +46,7 @@ export class CreateTicketTypeInput {
   salesStartAt?: string | null;
 
   @ApiPropertyOptional({
+    type: 'string',
     format: 'date-time',
     nullable: true,
     description: 'Sales close at (default: when the event starts).',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CommonErrors, DomainError } from '../../../common/errors/domain-error.js';
+import type { ProblemCode } from '../../../common/errors/problem-catalog.js';
 
 /** An `Idempotency-Key` and the fingerprint of the request that carried it. */
 export interface IdempotentRequest {
@@ -16,7 +17,7 @@ export type StoredAnswer =
   | {
       kind: 'problem';
       status: number;
-      code: string;
+      code: ProblemCode;
       title: string;
       detail: string;
       extensions: Record<string, unknown>;
@@ -35,6 +36,9 @@ export function answerOf(error: DomainError): StoredAnswer {
   };
 }
 
+/** Marks an answer sent again for a retry with the same key, success or refusal alike. */
+export const REPLAY_HEADER = 'Idempotent-Replayed';
+
 /** The stored body of a success, or the stored refusal thrown again (the filter renders it as before). */
 export function replay<T>(answer: StoredAnswer): T {
   if (answer.kind === 'ok') return answer.body as T;
@@ -44,7 +48,7 @@ export function replay<T>(answer: StoredAnswer): T {
     answer.title,
     answer.detail,
     answer.extensions,
-    answer.headers,
+    { ...answer.headers, [REPLAY_HEADER]: 'true' },
   );
 }
 

@@ -215,7 +215,7 @@ describe('The OpenAPI document', () => {
     }
     const key = document.paths['/api/orders'].post.parameters!.find(
       (parameter) => (parameter as { name?: string }).name === 'Idempotency-Key',
-    ) as { schema: Schema };
+    ) as unknown as { schema: Schema };
     expect(key.schema).toMatchObject({ type: 'string', minLength: 1, maxLength: 255 });
   });
 

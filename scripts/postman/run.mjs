@@ -13,6 +13,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import newman from 'newman';
 import {
   createDatabase,
@@ -21,6 +22,11 @@ import {
   dropDatabase,
   freePort,
 } from '../lib/scratch.mjs';
+
+// The answer check is the e2e suite's own, in TypeScript: loaded through the same SWC hook.
+const require = createRequire(import.meta.url);
+require('../ts-register.cjs');
+const { OpenApiContract } = require('../../test/support/openapi-contract.ts');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -164,17 +170,43 @@ async function waitForHealth(child, healthUrl) {
 
 class ServerStartError extends Error {}
 
-function runNewman(baseUrl) {
-  return new Promise((resolve, reject) => {
-    newman.run(
-      {
-        collection: COLLECTION,
-        envVar: [{ key: 'baseUrl', value: baseUrl }],
-        reporters: 'cli',
-      },
-      (error, summary) => (error ? reject(error) : resolve(summary)),
-    );
+/**
+ * Runs the collection; every answer is also checked against openapi.json (the same check as the
+ * e2e suite's, test/support/openapi-contract.ts), and what does not match is returned.
+ */
+async function runNewman(baseUrl) {
+  const contract = await OpenApiContract.load();
+  const violations = [];
+  const summary = await new Promise((resolve, reject) => {
+    newman
+      .run(
+        {
+          collection: COLLECTION,
+          envVar: [{ key: 'baseUrl', value: baseUrl }],
+          reporters: 'cli',
+        },
+        (error, summary) => (error ? reject(error) : resolve(summary)),
+      )
+      .on('request', (error, { request, response }) => {
+        if (error || !response) return;
+        const headers = Object.fromEntries(
+          response.headers.all().map((header) => [header.key.toLowerCase(), header.value]),
+        );
+        const text = response.stream?.toString('utf8') ?? '';
+        let body = text;
+        if (/json/.test(headers['content-type'] ?? '')) body = JSON.parse(text);
+        violations.push(
+          ...contract.check({
+            method: request.method,
+            url: request.url.getPathWithQuery(),
+            status: response.code,
+            headers,
+            body,
+          }),
+        );
+      });
   });
+  return { summary, violations };
 }
 
 async function stopServer() {
@@ -252,12 +284,14 @@ async function main() {
   await waitForHealth(child, `${origin}/api/health`);
   log(`the server is up (${Date.now() - startedAt} ms); running the collection`);
 
-  const summary = await runNewman(origin);
+  const { summary, violations } = await runNewman(origin);
+  for (const violation of violations) log(`openapi.json: ${violation}`);
+  if (violations.length === 0) log('openapi.json: every answer matches the document');
   const docsProblems = await checkDocs(origin);
   for (const problem of docsProblems) log(`docs: ${problem}`);
   if (docsProblems.length === 0)
     log('docs: Swagger UI, its assets and the OpenAPI document are served');
-  const failures = summary.run.failures.length + docsProblems.length;
+  const failures = summary.run.failures.length + violations.length + docsProblems.length;
   if (summary.run.error) log(`newman stopped early: ${summary.run.error.message}`);
   if (failures > 0) printServerOutput(`${failures} failure(s)`);
   if (failures === 0 && summary.run.error) return 1;

@@ -7,6 +7,7 @@ import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { TEST_REDIS_URL } from './environment.js';
 import type { TestDatabase } from './test-database.js';
+import { OpenApiContract } from './openapi-contract.js';
 
 /** One secret for every instance a test file starts: they stand for one deployment. */
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
@@ -50,10 +51,62 @@ export async function startTestApp(
     ...options.env,
   });
   const app = await createApp(config, options.logger);
+  const contract = await OpenApiContract.load();
+  const violations: string[] = [];
   return {
     app,
     config,
-    http: supertest(app.getHttpServer()),
-    close: () => app.close(),
+    http: checkedAgainst(contract, supertest(app.getHttpServer()), violations),
+    close: async () => {
+      await app.close();
+      if (violations.length > 0) {
+        throw new Error(
+          `Answers that openapi.json does not describe:\n  ${[...new Set(violations)].join('\n  ')}`,
+        );
+      }
+    },
   };
+}
+
+type Agent = ReturnType<typeof supertest>;
+const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
+
+/**
+ * Every answer a test receives through `http` is checked against the OpenAPI document; what does
+ * not match is collected, and `close()` fails the test file with the list.
+ */
+function checkedAgainst(contract: OpenApiContract, agent: Agent, violations: string[]): Agent {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof property !== 'string' || !VERBS.has(property) || typeof value !== 'function') {
+        return value;
+      }
+      return (...args: unknown[]) => {
+        const test = (value as (...a: unknown[]) => SuperTestRequest).apply(target, args);
+        test.on('response', (res: SuperTestResponse) => {
+          violations.push(
+            ...contract.check({
+              method: property.toUpperCase(),
+              url: res.req.path,
+              status: res.status,
+              headers: res.headers,
+              body: res.body,
+            }),
+          );
+        });
+        return test;
+      };
+    },
+  });
+}
+
+interface SuperTestRequest {
+  on(event: 'response', listener: (res: SuperTestResponse) => void): SuperTestRequest;
+}
+interface SuperTestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  req: { path: string };
 }

@@ -16,7 +16,16 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'src/generated/**', '.data/**', 'node_modules/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'src/generated/**',
+      'examples/typed-client/eventflow-api.d.ts',
+      '.data/**',
+      'node_modules/**',
+    ],
+  },
   eslint.configs.recommended,
   {
     files: ['**/*.ts'],

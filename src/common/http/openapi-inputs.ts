@@ -10,8 +10,10 @@ import type {
  * What the document says of request bodies beyond the DTOs' decorators:
  * - every body schema, and every schema nested in one, is closed (`additionalProperties: false`),
  *   as the validation pipe refuses unknown fields;
- * - a PATCH body has no defaults (a client generator would send them, and they would overwrite
- *   what the client meant to leave alone), and its example changes one field only.
+ * - a body schema states its defaults in words, not as `default`: generators read `default` as
+ *   "always present" (openapi-typescript makes such fields required), and a client sending them
+ *   on a PATCH would overwrite what it meant to leave alone;
+ * - a PATCH body's example changes one field only, so Swagger UI's "Try it out" does too.
  */
 export function describeRequestBodies(document: OpenAPIObject): OpenAPIObject {
   const schemas = document.components?.schemas ?? {};
@@ -22,16 +24,16 @@ export function describeRequestBodies(document: OpenAPIObject): OpenAPIObject {
       const media = body?.content['application/json'];
       if (!media?.schema) continue;
       for (const name of referencedSchemas(media.schema, schemas)) closed.add(name);
-      if (method === 'patch') {
-        const name = schemaName(media.schema);
-        if (name) {
-          dropDefaults(schemas[name] as SchemaObject);
-          media.example = oneFieldExample(schemas[name] as SchemaObject);
-        }
-      }
+      const name = schemaName(media.schema);
+      if (method === 'patch' && name)
+        media.example = oneFieldExample(schemas[name] as SchemaObject);
     }
   }
-  for (const name of closed) (schemas[name] as SchemaObject).additionalProperties = false;
+  for (const name of closed) {
+    const schema = schemas[name] as SchemaObject;
+    schema.additionalProperties = false;
+    defaultsInWords(schema);
+  }
   return document;
 }
 
@@ -59,9 +61,15 @@ function referencedSchemas(
   return found;
 }
 
-function dropDefaults(schema: SchemaObject): void {
-  for (const property of Object.values(schema.properties ?? {})) {
-    delete (property as SchemaObject).default;
+/** `default: 10` becomes "Default: 10." in the description (and the example, when none is given). */
+function defaultsInWords(schema: SchemaObject): void {
+  for (const property of Object.values(schema.properties ?? {}) as SchemaObject[]) {
+    if (!('default' in property)) continue;
+    const given: unknown = property.default;
+    const words = `Default: ${given === '' ? 'empty' : JSON.stringify(given)}.`;
+    property.description = property.description ? `${property.description} ${words}` : words;
+    if (property.example === undefined && given !== null) property.example = given;
+    delete property.default;
   }
 }
 

@@ -149,6 +149,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -169,7 +170,7 @@ interface OperationFacts {
 /**
  * Completes every operation's error answers: the ones every operation of its kind can give (400
  * for a URL or input that cannot be read, 401 and 403 by its access rule, 413 and 415 for a body,
- * 429 where a rate limit counts, 503 everywhere), each as `application/problem+json` with one
+ * 414 for a path parameter, 429 where a rate limit counts, 503 everywhere), each as `application/problem+json` with one
  * schema per code and an example per code.
  */
 export function describeProblems(document: OpenAPIObject): OpenAPIObject {
@@ -225,6 +226,11 @@ function completeOperation({ method, operation }: OperationFacts): void {
     standard[415] = DEFAULT_CODES[415] ?? [];
   }
   if (operation['x-rate-limited'] !== false) standard[429] = ['rate-limited'];
+  if (
+    (operation.parameters ?? []).some((parameter) => 'in' in parameter && parameter.in === 'path')
+  ) {
+    standard[414] = ['uri-too-long'];
+  }
   for (const [status, codes] of Object.entries(standard)) {
     const response = (responses[status] ??= { description: STANDARD_DESCRIPTIONS[status] ?? '' });
     response.content = mergeProblemContent(response.content, codes, Number(status));
@@ -241,6 +247,7 @@ const STANDARD_DESCRIPTIONS: Record<string, string> = {
   401: 'No valid access token.',
   403: 'The caller is not an organizer.',
   413: 'The body is larger than 64 KB.',
+  414: 'A path parameter is longer than 1,000 characters.',
   415: 'The body is not JSON, or is compressed.',
   429: 'Too many requests from this client (or account); see Retry-After.',
   503: 'The database cannot be reached or is saturated, or this instance is shutting down; see Retry-After.',

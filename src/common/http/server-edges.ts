@@ -129,16 +129,19 @@ export function refuseWhileDraining(fastify: FastifyInstance): void {
     startDraining(fastify);
     done();
   });
-  fastify.addHook('onRequest', async (_request, reply) => {
-    if (!(fastify as Drainable)[DRAINING]) return;
+  // Callback hooks, not async ones: these run on every request, and a promise each costs.
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!(fastify as Drainable)[DRAINING]) return done();
     void reply.header('connection', 'close');
-    throw new DomainError(
-      503,
-      'shutting-down',
-      'Service Unavailable',
-      'This instance is shutting down; send the request again.',
-      {},
-      { 'Retry-After': '1' },
+    done(
+      new DomainError(
+        503,
+        'shutting-down',
+        'Service Unavailable',
+        'This instance is shutting down; send the request again.',
+        {},
+        { 'Retry-After': '1' },
+      ),
     );
   });
 }
@@ -161,20 +164,22 @@ export function answerWrongMethods(fastify: FastifyInstance): void {
     );
     for (const method of methods) routes.push({ pattern, method });
   });
-  fastify.addHook('onRequest', async (request) => {
-    if (!request.is404) return;
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (!request.is404) return done();
     const path = request.url.split('?')[0] ?? '';
     const allowed = [
       ...new Set(routes.filter((route) => route.pattern.test(path)).map((r) => r.method)),
     ];
-    if (allowed.length === 0) return;
-    throw new DomainError(
-      405,
-      'method-not-allowed',
-      'Method Not Allowed',
-      `${request.method} is not a method of ${path}; use ${allowed.join(', ')}.`,
-      {},
-      { Allow: allowed.join(', ') },
+    if (allowed.length === 0) return done();
+    done(
+      new DomainError(
+        405,
+        'method-not-allowed',
+        'Method Not Allowed',
+        `${request.method} is not a method of ${path}; use ${allowed.join(', ')}.`,
+        {},
+        { Allow: allowed.join(', ') },
+      ),
     );
   });
 }

@@ -11,6 +11,7 @@ import { CacheModule } from './infrastructure/cache/cache.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
+import { AttendeesModule } from './modules/attendees/attendees.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { CheckInsModule } from './modules/check-ins/check-ins.module.js';
@@ -18,6 +19,7 @@ import { HealthModule } from './modules/health/health.module.js';
 import { MetricsHttpModule } from './modules/metrics/metrics.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
 import { StatsModule } from './modules/stats/stats.module.js';
+import { TeamModule } from './modules/team/team.module.js';
 import { TicketsModule } from './modules/tickets/tickets.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -41,6 +43,8 @@ export class AppModule {
         TicketsModule,
         CheckInsModule,
         StatsModule,
+        TeamModule,
+        AttendeesModule,
         HealthModule,
         MetricsHttpModule,
       ],

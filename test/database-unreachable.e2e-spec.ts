@@ -167,6 +167,33 @@ describe('PostgreSQL unreachable (e2e)', () => {
         api.http.get(`/api/events/${event.id}/check-ins`).set('authorization', asOrganizer),
       'GET /api/events/:id/stats': () =>
         api.http.get(`/api/events/${event.id}/stats`).set('authorization', asOrganizer),
+      'GET /api/events/:id/orders': () =>
+        api.http.get(`/api/events/${event.id}/orders`).set('authorization', asOrganizer),
+      'GET /api/events/:id/attendees': () =>
+        api.http.get(`/api/events/${event.id}/attendees`).set('authorization', asOrganizer),
+      'GET /api/events/:id/attendees.csv': () =>
+        api.http.get(`/api/events/${event.id}/attendees.csv`).set('authorization', asOrganizer),
+      'GET /api/events/:id/team': () =>
+        api.http.get(`/api/events/${event.id}/team`).set('authorization', asOrganizer),
+      'POST /api/events/:id/team': () =>
+        api.http
+          .post(`/api/events/${event.id}/team`)
+          .set('authorization', asOrganizer)
+          .send({ email: 'someone@example.com', role: 'SCANNER' }),
+      'PATCH /api/events/:id/team/:userId': () =>
+        api.http
+          .patch(`/api/events/${event.id}/team/${buyer.id}`)
+          .set('authorization', asOrganizer)
+          .send({ role: 'MANAGER' }),
+      'DELETE /api/events/:id/team/:userId': () =>
+        api.http
+          .delete(`/api/events/${event.id}/team/${buyer.id}`)
+          .set('authorization', asOrganizer),
+      'PATCH /api/tickets/:code/attendee': () =>
+        api.http
+          .patch('/api/tickets/abcdefghijklmnopqrstuv/attendee')
+          .set('authorization', asBuyer)
+          .send({ name: 'Grace' }),
       'POST /api/payments/stripe/webhook': () =>
         api.http
           .post(STRIPE_WEBHOOK_PATH)

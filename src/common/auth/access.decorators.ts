@@ -7,7 +7,7 @@ import { ApiProblem } from '../http/openapi-problems.js';
  * not, and a test walks every route to prove none is left out). Ownership, such as "its
  * organizer", is a rule of the feature's service, checked after this.
  */
-export type AccessRule = 'public' | 'signed-in' | 'admin';
+export type AccessRule = 'public' | 'signed-in' | 'admin' | 'event-team';
 export const ACCESS_RULE = 'eventflow:access-rule';
 
 /** Anyone, signed in or not. A valid token, when sent, still identifies the caller. */
@@ -37,17 +37,18 @@ export const AdminOnly = () =>
   );
 
 /**
- * Organizers only, and the service then checks the caller organizes the event named in the path:
- * another organizer gets 403 `not-your-event`.
+ * Any signed-in account; the service then checks the caller's place on the event named in the path
+ * (its organizer, or a member of its team whose role allows the action: see event-permissions.ts).
+ * A draft answers 404 to everyone else; a published event 403.
  */
-export const EventOrganizerOnly = () =>
+export const EventTeamOnly = (who: string) =>
   applyDecorators(
-    SetMetadata(ACCESS_RULE, 'admin' satisfies AccessRule),
-    ApiExtension('x-access', 'admin'),
+    SetMetadata(ACCESS_RULE, 'event-team' satisfies AccessRule),
+    ApiExtension('x-access', 'event-team'),
     ApiBearerAuth(),
     ApiProblem(401, 'No valid access token.'),
-    ApiProblem(403, 'The caller is not an organizer, or not this event’s.', [
-      'forbidden',
+    ApiProblem(403, `Not on this event’s team, or a role that may not: ${who}.`, [
       'not-your-event',
+      'team-role-insufficient',
     ]),
   );

@@ -57,7 +57,12 @@ export const PROBLEMS = {
   forbidden: { statuses: [403], detail: 'You may not use this route.' },
   'not-your-event': {
     statuses: [403],
-    detail: 'Only the organizer of this event may change it.',
+    detail: 'Only the organizer of this event and its team may do this.',
+  },
+  'team-role-insufficient': {
+    statuses: [403],
+    detail: 'A SCANNER of this event may not change it.',
+    extensions: { teamRole: { type: 'string', enum: ['MANAGER', 'SCANNER'] } },
   },
   'not-found': { statuses: [404], detail: 'The event was not found.' },
   'ticket-type-not-found': {
@@ -77,11 +82,23 @@ export const PROBLEMS = {
   },
   'constraint-violated': { statuses: [409], detail: 'The change would break a rule of the data.' },
   'email-taken': { statuses: [409], detail: 'An account with this email already exists.' },
+  'last-admin': {
+    statuses: [409],
+    detail: 'This is the last organizer (ADMIN); make another account ADMIN first.',
+  },
   'event-cancelled': {
     statuses: [409, 422],
     detail: 'The event is cancelled; it can no longer be changed.',
   },
   'event-already-cancelled': { statuses: [409], detail: 'The event is already cancelled.' },
+  'already-on-team': {
+    statuses: [409],
+    detail: 'This account is already on the event’s team; change its role instead.',
+  },
+  'organizer-not-a-member': {
+    statuses: [409],
+    detail: 'The organizer owns the event and cannot also be a member of its team.',
+  },
   'event-has-orders': {
     statuses: [409],
     detail: 'Tickets of this event were held or sold; cancel the event instead.',

@@ -231,13 +231,14 @@ function completeOperation({ method, operation }: OperationFacts): void {
   ) {
     standard[414] = ['uri-too-long'];
   }
+  const where = String(operation.operationId);
   for (const [status, codes] of Object.entries(standard)) {
     const response = (responses[status] ??= { description: STANDARD_DESCRIPTIONS[status] ?? '' });
-    response.content = mergeProblemContent(response.content, codes, Number(status));
+    response.content = mergeProblemContent(response.content, codes, Number(status), where);
   }
   for (const [status, response] of Object.entries(responses)) {
     if (/^[45]/.test(status) && !(status in standard)) {
-      response.content = mergeProblemContent(response.content, [], Number(status));
+      response.content = mergeProblemContent(response.content, [], Number(status), where);
     }
   }
 }
@@ -262,13 +263,14 @@ function mergeProblemContent(
   content: ResponseObject['content'],
   extra: ProblemCode[],
   status: number,
+  operationId: string,
 ): ResponseObject['content'] {
   const { 'application/json': declared, ...others } = content ?? {};
   const declaredCodes = declared ? codesOf(declared.schema) : [];
   const keepsOwnJson = declared !== undefined && declaredCodes.length === 0;
   const codes = [...new Set([...declaredCodes, ...extra])];
   if (codes.length === 0) {
-    if (!declared) throw new Error(`An error answer ${status} names no problem codes`);
+    if (!declared) throw new Error(`${operationId}: the error answer ${status} names no problem codes`);
     return content;
   }
   return {

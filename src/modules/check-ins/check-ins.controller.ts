@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/http/openapi-problems.js';
-import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
+import { EventTeamOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { PageQuery } from '../../common/http/pagination.js';
@@ -18,10 +18,10 @@ export class CheckInsController {
   constructor(private readonly checkIns: CheckInsService) {}
 
   @Post()
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer, a MANAGER or a SCANNER')
   @ApiOperation({
     operationId: 'checkInTicket',
-    summary: 'Admit a ticket at the door (the event’s organizer)',
+    summary: 'Admit a ticket at the door (its organizer, a MANAGER or a SCANNER)',
     description:
       'Two scanners presenting one code at the same instant: exactly one 201. Every scan is logged.',
   })
@@ -44,7 +44,7 @@ export class CheckInsController {
   }
 
   @Get()
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer, a MANAGER or a SCANNER')
   @ApiOperation({
     operationId: 'listCheckIns',
     summary: 'Every scan of the event, newest first, refused ones too',

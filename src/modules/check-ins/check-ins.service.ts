@@ -23,7 +23,7 @@ export class CheckInsService {
     eventId: string,
     code: string,
   ): Promise<{ ticket: TicketRecord; checkedInAt: Date }> {
-    await this.access.requireOrganizer(caller, eventId);
+    await this.access.require(caller, eventId, 'check-in');
     const { result, ticket } = await this.checkIns.scan(eventId, code, caller.id);
     if (result === 'UNKNOWN' || !ticket)
       throw CommonErrors.notFound('A ticket with this code for this event');
@@ -56,7 +56,7 @@ export class CheckInsService {
     page: number,
     limit: number,
   ): Promise<{ scans: ScanRecord[]; meta: PageMeta }> {
-    await this.access.requireOrganizer(caller, eventId);
+    await this.access.require(caller, eventId, 'see-scans');
     const { scans, total } = await this.checkIns.list(eventId, page, limit);
     return { scans, meta: pageMeta(page, limit, total) };
   }

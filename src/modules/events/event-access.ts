@@ -1,34 +1,72 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import type { EventSummary } from './event.records.js';
+import { mayDo, type EventAction, type EventRole } from './event-permissions.js';
 import { EventsErrors } from './events.errors.js';
 import { EventsRepository } from './events.repository.js';
 
-/** A draft exists only for its organizer; everyone else sees a 404, never a 403 that would reveal it. */
-export function isVisibleTo(
-  event: Pick<EventSummary, 'published' | 'organizerId'>,
+/** The caller's place on one event: its organizer, a member of its team, or nobody (null). */
+export function roleOn(
+  event: Pick<EventSummary, 'organizerId'>,
   caller: AuthUser | undefined,
-): boolean {
-  return event.published || event.organizerId === caller?.id;
+  teamRole: EventRole | null,
+): EventRole | null {
+  if (!caller) return null;
+  return event.organizerId === caller.id ? 'ORGANIZER' : teamRole;
 }
 
-/** The ownership rule every organizer route shares: events, ticket types, cancel, check-in, stats. */
+/** The rule every event-scoped route shares: events, ticket types, team, orders, check-in, stats. */
 @Injectable()
 export class EventAccess {
   constructor(private readonly events: EventsRepository) {}
 
-  /** 404 for no event (or someone else's draft), 403 for another organizer's published event. */
-  async requireOrganizer(caller: AuthUser, eventId: string): Promise<EventSummary> {
-    const event = await this.events.findSummary(eventId);
-    if (!event || !isVisibleTo(event, caller)) throw EventsErrors.eventNotFound();
-    if (event.organizerId !== caller.id) throw EventsErrors.notOrganizer();
+  /**
+   * The event, if the caller may do `action` to it. A draft exists only for its organizer and team:
+   * everyone else gets a 404, never a 403 that would reveal it. A published event answers 403
+   * `not-your-event` to a caller off its team, and `team-role-insufficient` to a member whose role
+   * does not allow the action.
+   */
+  async require(
+    caller: AuthUser,
+    eventId: string,
+    action: EventAction,
+  ): Promise<EventSummary & { callerRole: EventRole }> {
+    const found = await this.events.findSummaryWithTeamRole(eventId, caller.id);
+    if (!found) throw EventsErrors.eventNotFound();
+    const role = roleOn(found.event, caller, found.teamRole);
+    if (!found.event.published && !mayDo(role, 'see-draft')) throw EventsErrors.eventNotFound();
+    if (role === null) throw EventsErrors.notOrganizer();
+    if (!mayDo(role, action)) throw EventsErrors.roleInsufficient(role, action);
+    return { ...found.event, callerRole: role };
+  }
+
+  /** As require, and the event must not be cancelled. */
+  async requireChangeable(
+    caller: AuthUser,
+    eventId: string,
+    action: EventAction,
+  ): Promise<EventSummary & { callerRole: EventRole }> {
+    const event = await this.require(caller, eventId, action);
+    if (event.cancelledAt) throw EventsErrors.cancelled();
     return event;
   }
 
-  /** As requireOrganizer, and the event must not be cancelled. */
-  async requireChangeable(caller: AuthUser, eventId: string): Promise<EventSummary> {
-    const event = await this.requireOrganizer(caller, eventId);
-    if (event.cancelledAt) throw EventsErrors.cancelled();
-    return event;
+  /** Whether the caller may see this event: published, or a draft of its organizer or team. */
+  async canSee(
+    event: Pick<EventSummary, 'id' | 'published' | 'organizerId'>,
+    caller: AuthUser | undefined,
+  ): Promise<boolean> {
+    if (event.published) return true;
+    return caller !== undefined && this.allows(caller, event, 'see-draft');
+  }
+
+  /** Whether the caller may do `action` to an event already read (a query only for a non-organizer). */
+  async allows(
+    caller: AuthUser,
+    event: Pick<EventSummary, 'id' | 'organizerId'>,
+    action: EventAction,
+  ): Promise<boolean> {
+    if (event.organizerId === caller.id) return mayDo('ORGANIZER', action);
+    return mayDo(await this.events.findTeamRole(event.id, caller.id), action);
   }
 }

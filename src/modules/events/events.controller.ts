@@ -19,7 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblem } from '../../common/http/openapi-problems.js';
-import { AdminOnly, EventOrganizerOnly, Public } from '../../common/auth/access.decorators.js';
+import { AdminOnly, EventTeamOnly, Public } from '../../common/auth/access.decorators.js';
 import { CurrentUser, OptionalUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { PageQuery } from '../../common/http/pagination.js';
@@ -71,7 +71,7 @@ export class EventsController {
   @ApiOperation({
     operationId: 'getEvent',
     summary: 'One event with live availability',
-    description: 'A draft is visible to its organizer only.',
+    description: 'A draft is visible to its organizer and its team only.',
   })
   @ApiOkResponse({ type: EventOutput })
   @ApiBadRequest()
@@ -102,8 +102,11 @@ export class EventsController {
   }
 
   @Patch(':id')
-  @EventOrganizerOnly()
-  @ApiOperation({ operationId: 'updateEvent', summary: 'Change an event (its organizer only)' })
+  @EventTeamOnly('the organizer or a MANAGER')
+  @ApiOperation({
+    operationId: 'updateEvent',
+    summary: 'Change an event (its organizer or a MANAGER)',
+  })
   @ApiOkResponse({ type: EventOutput })
   @ApiBadRequest()
   @ApiNotFound('The event')
@@ -120,7 +123,7 @@ export class EventsController {
   }
 
   @Delete(':id')
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer only')
   @HttpCode(204)
   @ApiOperation({
     operationId: 'deleteEvent',

@@ -1,4 +1,19 @@
+import type { EventAction, EventRole } from './event-permissions.js';
 import { CommonErrors, DomainError, type FieldError } from '../../common/errors/domain-error.js';
+
+const ACTION_WORDS: Record<EventAction, string> = {
+  'see-draft': 'see it as a draft',
+  edit: 'change it',
+  cancel: 'cancel or delete it',
+  'manage-team': 'manage its team',
+  'see-team': 'see its team',
+  'see-orders': 'see its orders',
+  'refund-orders': 'cancel or refund its orders',
+  'see-stats': 'see its sales',
+  'see-attendees': 'see its attendees',
+  'check-in': 'check tickets in',
+  'see-scans': 'see its scans',
+};
 
 export const EventsErrors = {
   eventNotFound: () => CommonErrors.notFound('The event'),
@@ -8,7 +23,15 @@ export const EventsErrors = {
       403,
       'not-your-event',
       'Forbidden',
-      'Only the organizer of this event may change it.',
+      'Only the organizer of this event and its team may do this.',
+    ),
+  roleInsufficient: (role: EventRole, action: EventAction) =>
+    new DomainError(
+      403,
+      'team-role-insufficient',
+      'Forbidden',
+      `A ${role} of this event may not ${ACTION_WORDS[action]}.`,
+      { teamRole: role },
     ),
   cancelled: () =>
     CommonErrors.conflict(

@@ -3,6 +3,7 @@ import { pageWindow } from '../../common/http/pagination.js';
 import { describeDatabaseError } from '../../common/errors/error-mapper.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { EVENT_FIELDS, EVENT_WITH_TYPES } from './event.selects.js';
+import type { EventRole } from './event-permissions.js';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
 import type {
   EventFields,
@@ -90,6 +91,28 @@ export class EventsRepository {
 
   findSummary(id: string): Promise<EventSummary | null> {
     return this.prisma.event.findUnique({ where: { id }, select: EVENT_FIELDS });
+  }
+
+  /** The event and the user's role on its team (null when not a member), in one query. */
+  async findSummaryWithTeamRole(
+    id: string,
+    userId: string,
+  ): Promise<{ event: EventSummary; teamRole: EventRole | null } | null> {
+    const found = await this.prisma.event.findUnique({
+      where: { id },
+      select: { ...EVENT_FIELDS, team: { where: { userId }, select: { role: true } } },
+    });
+    if (!found) return null;
+    const { team, ...event } = found;
+    return { event, teamRole: team[0]?.role ?? null };
+  }
+
+  async findTeamRole(eventId: string, userId: string): Promise<EventRole | null> {
+    const member = await this.prisma.eventMember.findUnique({
+      where: { eventId_userId: { eventId, userId } },
+      select: { role: true },
+    });
+    return member?.role ?? null;
   }
 
   /** The event and its ticket types in one transaction: all of it or none. */

@@ -7,7 +7,7 @@ import { MetricsService } from '../../infrastructure/metrics/metrics.service.js'
 import type { CreateEventInput, UpdateEventInput } from './dto/event.input.js';
 import { EventOutput } from './dto/event.output.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
-import { EventAccess, isVisibleTo } from './event-access.js';
+import { EventAccess } from './event-access.js';
 import type { EventFields, EventRecord, TicketTypeFields } from './event.records.js';
 import { eventDateErrors, salesWindowErrors, toDateOrNull } from './event-rules.js';
 import { EventsErrors } from './events.errors.js';
@@ -68,7 +68,7 @@ export class EventsService {
   /** Live, never cached: `available` is what a buyer would get now. */
   async get(id: string, caller: AuthUser | undefined): Promise<EventRecord> {
     const event = await this.events.findById(id);
-    if (!event || !isVisibleTo(event, caller)) throw EventsErrors.eventNotFound();
+    if (!event || !(await this.access.canSee(event, caller))) throw EventsErrors.eventNotFound();
     return event;
   }
 
@@ -113,7 +113,7 @@ export class EventsService {
     input: UpdateEventInput,
     now = new Date(),
   ): Promise<EventRecord> {
-    const current = await this.access.requireChangeable(caller, id);
+    const current = await this.access.requireChangeable(caller, id, 'edit');
     const changes: Partial<EventFields> = {
       title: input.title,
       description: input.description,
@@ -143,7 +143,7 @@ export class EventsService {
   }
 
   async remove(caller: AuthUser, id: string): Promise<void> {
-    await this.access.requireOrganizer(caller, id);
+    await this.access.require(caller, id, 'cancel');
     const outcome = await this.events.deleteIfUnsold(id);
     if (outcome === 'not-found') throw EventsErrors.eventNotFound();
     if (outcome === 'has-orders') throw EventsErrors.eventHasOrders();

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/http/openapi-problems.js';
-import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
+import { EventTeamOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
@@ -22,10 +22,10 @@ export class TicketTypesController {
   constructor(private readonly ticketTypes: TicketTypesService) {}
 
   @Post()
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer or a MANAGER')
   @ApiOperation({
     operationId: 'createTicketType',
-    summary: 'Add a ticket type to an event (its organizer only)',
+    summary: 'Add a ticket type to an event (its organizer or a MANAGER)',
   })
   @ApiCreatedResponse({ type: TicketTypeOutput })
   @ApiBadRequest()
@@ -44,7 +44,7 @@ export class TicketTypesController {
   }
 
   @Patch(':ticketTypeId')
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer or a MANAGER')
   @ApiOperation({
     operationId: 'updateTicketType',
     summary: 'Change a ticket type',
@@ -67,7 +67,7 @@ export class TicketTypesController {
   }
 
   @Delete(':ticketTypeId')
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer or a MANAGER')
   @HttpCode(204)
   @ApiOperation({
     operationId: 'deleteTicketType',

@@ -22,7 +22,7 @@ export class TicketTypesService {
     eventId: string,
     input: CreateTicketTypeInput,
   ): Promise<TicketTypeRecord> {
-    await this.access.requireChangeable(caller, eventId);
+    await this.access.requireChangeable(caller, eventId, 'edit');
     const fields: TicketTypeFields = {
       name: input.name,
       priceCents: input.priceCents,
@@ -46,7 +46,7 @@ export class TicketTypesService {
     id: string,
     input: UpdateTicketTypeInput,
   ): Promise<TicketTypeRecord> {
-    await this.access.requireChangeable(caller, eventId);
+    await this.access.requireChangeable(caller, eventId, 'edit');
     const current = await this.ticketTypes.findInEvent(eventId, id);
     if (!current) throw EventsErrors.ticketTypeNotFound();
     const changes: Partial<TicketTypeFields> = {
@@ -72,7 +72,7 @@ export class TicketTypesService {
   }
 
   async remove(caller: AuthUser, eventId: string, id: string): Promise<void> {
-    await this.access.requireOrganizer(caller, eventId);
+    await this.access.require(caller, eventId, 'edit');
     const outcome = await this.ticketTypes.deleteIfUnsold(eventId, id);
     if (outcome === 'not-found') throw EventsErrors.ticketTypeNotFound();
     if (outcome === 'has-orders') throw EventsErrors.ticketTypeHasOrders();

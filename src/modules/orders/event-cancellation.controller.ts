@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/http/openapi-problems.js';
-import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
+import { EventTeamOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
@@ -22,7 +22,7 @@ export class EventCancellationController {
   constructor(private readonly cancellation: EventCancellationService) {}
 
   @Post(':id/cancel')
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer only')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'cancelEvent',

@@ -33,7 +33,7 @@ export class EventCancellationService {
     caller: AuthUser,
     eventId: string,
   ): Promise<{ event: EventRecord; cancelledOrders: number; refundedOrders: number }> {
-    await this.access.requireOrganizer(caller, eventId);
+    await this.access.require(caller, eventId, 'cancel');
     const result = await this.orders.cancelEvent(eventId, REFUND_GRACE_SECONDS);
     if (!result)
       throw CommonErrors.conflict('event-already-cancelled', 'The event is already cancelled.');

@@ -41,6 +41,11 @@ export interface OrderWithEvent extends OrderRecord {
   };
 }
 
+/** An order as its event's organizer sees it: with who bought it. */
+export interface OrderWithBuyer extends OrderWithEvent {
+  buyer: { id: string; email: string; name: string };
+}
+
 /** What eventflow_hold_order answers (see its migration). */
 export type HoldOutcome =
   | {

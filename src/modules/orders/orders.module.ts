@@ -3,6 +3,8 @@ import { EventsModule } from '../events/events.module.js';
 import { PaymentsModule } from '../payments/payments.module.js';
 import { EventCancellationController } from './event-cancellation.controller.js';
 import { EventCancellationService } from './event-cancellation.service.js';
+import { EventOrdersController } from './event-orders.controller.js';
+import { EventOrdersService } from './event-orders.service.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { HoldBatcher } from './hold-batcher.js';
@@ -13,13 +15,14 @@ import { OrdersService } from './orders.service.js';
 
 @Module({
   imports: [EventsModule, PaymentsModule],
-  controllers: [OrdersController, EventCancellationController],
+  controllers: [OrdersController, EventCancellationController, EventOrdersController],
   providers: [
     OrdersService,
     OrdersRepository,
     IdempotencyService,
     IdempotencyRepository,
     EventCancellationService,
+    EventOrdersService,
     OrderSweeper,
     HoldBatcher,
   ],

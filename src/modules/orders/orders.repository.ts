@@ -6,6 +6,8 @@ import type {
   CancelOutcome,
   HoldOutcome,
   OrderRecord,
+  OrderStatus,
+  OrderWithBuyer,
   OrderWithEvent,
   RefundOutcome,
   RefundReason,
@@ -17,6 +19,22 @@ const ORDERS_OF_BUYER = orderViewSql(
   'o.user_id = $1::uuid',
   'ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int OFFSET $3::int',
 );
+/** An event's orders for its organizer, newest first, with each buyer; $2 status and $3 email optional. */
+const ORDERS_OF_EVENT = `
+  SELECT v.*, json_build_object('id', u.id, 'email', u.email, 'name', u.name) AS buyer
+    FROM (${orderViewSql(
+      `o.event_id = $1::uuid AND ($2::"OrderStatus" IS NULL OR o.status = $2::"OrderStatus")
+         AND ($3::text IS NULL OR o.user_id = (SELECT id FROM users WHERE email = $3::text))`,
+      'ORDER BY o.created_at DESC, o.id DESC LIMIT $4::int OFFSET $5::int',
+    )}) v
+    JOIN users u ON u.id = v."userId"
+   ORDER BY v."createdAt" DESC, v.id DESC`;
+
+export interface EventOrdersFilter {
+  status?: OrderStatus;
+  /** The buyer's account email, exactly (emails are stored lower-cased). */
+  buyerEmail?: string;
+}
 
 export interface HoldRequest {
   orderId: string;
@@ -125,6 +143,33 @@ export class OrdersRepository {
       this.prisma.order.count({ where: { userId } }),
     ]);
     return { orders: orders.rows.map(toOrderView), total };
+  }
+
+  async listForEvent(
+    eventId: string,
+    filter: EventOrdersFilter,
+    page: number,
+    limit: number,
+  ): Promise<{ orders: OrderWithBuyer[]; total: number }> {
+    const { skip, take } = pageWindow(page, limit);
+    const [orders, total] = await Promise.all([
+      this.prisma.pool.query<OrderViewRow & { buyer: OrderWithBuyer['buyer'] }>({
+        name: 'eventflow_orders_of_event',
+        text: ORDERS_OF_EVENT,
+        values: [eventId, filter.status ?? null, filter.buyerEmail ?? null, take, skip],
+      }),
+      this.prisma.order.count({
+        where: {
+          eventId,
+          status: filter.status,
+          user: filter.buyerEmail === undefined ? undefined : { email: filter.buyerEmail },
+        },
+      }),
+    ]);
+    return {
+      orders: orders.rows.map((row) => ({ ...toOrderView(row), buyer: row.buyer })),
+      total,
+    };
   }
 
   /** PENDING -> CANCELLED, stock back (eventflow_cancel_pending_order). */

@@ -11,6 +11,7 @@ import type { CreateOrderInput } from './dto/create-order.input.js';
 import { OrderOutput } from './dto/order.output.js';
 import { replay, type IdempotentRequest } from './idempotency/idempotency.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { EventAccess } from '../events/event-access.js';
 import { HoldBatcher } from './hold-batcher.js';
 import type { HoldOutcome, OrderRecord, OrderWithEvent } from './order.records.js';
 import { holdRefusal, OrdersErrors } from './orders.errors.js';
@@ -41,6 +42,7 @@ export class OrdersService {
     private readonly refunds: RefundsService,
     private readonly metrics: MetricsService,
     private readonly batcher: HoldBatcher,
+    private readonly access: EventAccess,
   ) {}
 
   /**
@@ -162,14 +164,18 @@ export class OrdersService {
   }
 
   /**
-   * By the buyer or the event's organizer. A pending order is cancelled, its stock back. A paid
-   * one is refunded: by its buyer under the event's refund policy (allowed at all, before the
-   * deadline, less the fee), by the organizer in full; never once a ticket of it was used.
+   * By the buyer or the event's organizer or managers. A pending order is cancelled, its stock
+   * back. A paid one is refunded: by its buyer under the event's refund policy (allowed at all,
+   * before the deadline, less the fee), by the organizer or a manager in full; never once a ticket
+   * of it was used.
    */
   async cancel(caller: AuthUser, orderId: string): Promise<OrderOutput> {
     const order = await this.orders.findById(orderId);
-    const byOrganizer = order?.event.organizerId === caller.id;
-    if (!order || (order.userId !== caller.id && !byOrganizer)) throw OrdersErrors.orderNotFound();
+    if (!order) throw OrdersErrors.orderNotFound();
+    const byOrganizer =
+      order.event.organizerId === caller.id ||
+      (order.userId !== caller.id && (await this.mayAct(caller, order, 'refund-orders')));
+    if (order.userId !== caller.id && !byOrganizer) throw OrdersErrors.orderNotFound();
     if (order.status === 'PENDING') {
       const outcome = await this.orders.cancelPending(order.id);
       if (outcome.outcome === 'CANCELLED') {
@@ -227,11 +233,28 @@ export class OrdersService {
     return { orders, meta: pageMeta(page, limit, total) };
   }
 
-  /** The buyer's own order; anyone else's is a 404 that does not reveal it exists. */
+  /**
+   * The buyer's own order, or one of an event the caller organizes or manages; anyone else's is a
+   * 404 that does not reveal it exists.
+   */
   async get(caller: AuthUser, orderId: string): Promise<OrderRecord> {
     const order = await this.orders.findById(orderId);
-    if (!order || order.userId !== caller.id) throw OrdersErrors.orderNotFound();
+    if (!order) throw OrdersErrors.orderNotFound();
+    if (order.userId !== caller.id && !(await this.mayAct(caller, order, 'see-orders')))
+      throw OrdersErrors.orderNotFound();
     return order;
+  }
+
+  private mayAct(
+    caller: AuthUser,
+    order: OrderWithEvent,
+    action: 'see-orders' | 'refund-orders',
+  ): Promise<boolean> {
+    return this.access.allows(
+      caller,
+      { id: order.eventId, organizerId: order.event.organizerId },
+      action,
+    );
   }
 
   private async payFree(caller: AuthUser, orderId: string): Promise<OrderAnswer> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EventOrganizerOnly } from '../../common/auth/access.decorators.js';
+import { EventTeamOnly } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
@@ -13,10 +13,10 @@ export class StatsController {
   constructor(private readonly stats: StatsService) {}
 
   @Get()
-  @EventOrganizerOnly()
+  @EventTeamOnly('the organizer or a MANAGER')
   @ApiOperation({
     operationId: 'getEventStats',
-    summary: 'Sales figures of an event (its organizer only)',
+    summary: 'Sales figures of an event (its organizer or a MANAGER)',
   })
   @ApiOkResponse({ type: EventStatsOutput })
   @ApiBadRequest()

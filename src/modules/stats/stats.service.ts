@@ -15,7 +15,7 @@ export class StatsService {
 
   /** The organizer's sales figures, per ticket type and in total, from one database snapshot. */
   async forEvent(caller: AuthUser, eventId: string): Promise<EventStatsOutput> {
-    const event = await this.access.requireOrganizer(caller, eventId);
+    const event = await this.access.require(caller, eventId, 'see-stats');
     const { ticketTypes, refunds } = await this.stats.figures(eventId);
     const total = Object.fromEntries(
       FIGURES.map((figure) => [figure, ticketTypes.reduce((sum, row) => sum + row[figure], 0)]),

@@ -11,6 +11,9 @@ export interface TicketRecord {
 
 export interface TicketWithEventRecord extends TicketRecord {
   userId: string;
+  /** Who it is for: the names it was given, else its buyer's. */
+  attendeeName: string;
+  attendeeEmail: string;
   event: {
     id: string;
     organizerId: string;

@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SignedIn } from '../../common/auth/access.decorators.js';
 import { CurrentUser, type AuthUser } from '../../common/auth/auth-user.js';
 import { ApiBadRequest, ApiNotFound } from '../../common/http/api-responses.js';
 import { PageQuery } from '../../common/http/pagination.js';
+import { ApiProblem } from '../../common/http/openapi-problems.js';
+import { ChangeAttendeeInput } from './dto/attendee.input.js';
 import { TicketCodeParam } from './dto/ticket-code.param.js';
 import { TicketListOutput, TicketWithEventOutput } from './dto/ticket.output.js';
 import { TicketsService } from './tickets.service.js';
@@ -34,7 +36,7 @@ export class TicketsController {
   @SignedIn()
   @ApiOperation({
     operationId: 'getTicket',
-    summary: 'One ticket (its holder or the event’s organizer; anyone else 404)',
+    summary: 'One ticket (its holder, or the event’s organizer or team; anyone else 404)',
   })
   @ApiOkResponse({ type: TicketWithEventOutput })
   @ApiBadRequest()
@@ -44,6 +46,32 @@ export class TicketsController {
     @Param() params: TicketCodeParam,
   ): Promise<TicketWithEventOutput> {
     return TicketWithEventOutput.withEvent(await this.tickets.get(caller, params.code));
+  }
+
+  @Patch(':code/attendee')
+  @SignedIn()
+  @ApiOperation({
+    operationId: 'changeTicketAttendee',
+    summary: 'Name who a ticket is for (its buyer, until it is checked in)',
+  })
+  @ApiOkResponse({ type: TicketWithEventOutput })
+  @ApiBadRequest()
+  @ApiNotFound('The ticket')
+  @ApiProblem(409, 'The ticket was used (`checkedInAt` says when) or is void.', [
+    'already-checked-in',
+    'ticket-void',
+  ])
+  async changeAttendee(
+    @CurrentUser() caller: AuthUser,
+    @Param() params: TicketCodeParam,
+    @Body() input: ChangeAttendeeInput,
+  ): Promise<TicketWithEventOutput> {
+    return TicketWithEventOutput.withEvent(
+      await this.tickets.changeAttendee(caller, params.code, {
+        name: input.name,
+        email: input.email,
+      }),
+    );
   }
 
   @Get(':code/qr')

@@ -12,6 +12,9 @@ const TICKET_WITH_EVENT = {
   userId: true,
   status: true,
   checkedInAt: true,
+  attendeeName: true,
+  attendeeEmail: true,
+  user: { select: { name: true, email: true } },
   event: {
     select: {
       id: true,
@@ -24,6 +27,23 @@ const TICKET_WITH_EVENT = {
     },
   },
 } satisfies Prisma.TicketSelect;
+
+type TicketRow = Prisma.TicketGetPayload<{ select: typeof TICKET_WITH_EVENT }>;
+
+function toRecord({
+  user,
+  attendeeName,
+  attendeeEmail,
+  ...ticket
+}: TicketRow): TicketWithEventRecord {
+  return {
+    ...ticket,
+    attendeeName: attendeeName ?? user.name,
+    attendeeEmail: attendeeEmail ?? user.email,
+  };
+}
+
+export type AttendeeChange = { name?: string | null; email?: string | null };
 
 @Injectable()
 export class TicketsRepository {
@@ -43,10 +63,29 @@ export class TicketsRepository {
       }),
       this.prisma.ticket.count({ where: { userId } }),
     ]);
-    return { tickets, total };
+    return { tickets: tickets.map(toRecord), total };
   }
 
-  findByCode(code: string): Promise<TicketWithEventRecord | null> {
-    return this.prisma.ticket.findUnique({ where: { code }, select: TICKET_WITH_EVENT });
+  async findByCode(code: string): Promise<TicketWithEventRecord | null> {
+    const ticket = await this.prisma.ticket.findUnique({
+      where: { code },
+      select: TICKET_WITH_EVENT,
+    });
+    return ticket && toRecord(ticket);
+  }
+
+  /**
+   * Renames a valid ticket of this buyer that was not used yet. The condition is in the update, so
+   * a check-in at the same instant wins or loses cleanly. False when nothing matched.
+   */
+  async changeAttendee(code: string, userId: string, change: AttendeeChange): Promise<boolean> {
+    const { count } = await this.prisma.ticket.updateMany({
+      where: { code, userId, status: 'VALID', checkedInAt: null },
+      data: {
+        attendeeName: change.name,
+        attendeeEmail: change.email?.toLowerCase() ?? change.email,
+      },
+    });
+    return count > 0;
   }
 }

@@ -2,7 +2,12 @@ import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { PageMetaResponse } from '../../../common/http/openapi.js';
 import { PaymentOutput } from '../../payments/dto/payment.output.js';
 import { TicketOutput } from '../../tickets/dto/ticket.output.js';
-import type { OrderItemRecord, OrderRecord, OrderStatus } from '../order.records.js';
+import type {
+  OrderItemRecord,
+  OrderRecord,
+  OrderStatus,
+  OrderWithBuyer,
+} from '../order.records.js';
 
 export class OrderItemOutput {
   @ApiProperty({ format: 'uuid' }) ticketTypeId: string;
@@ -103,5 +108,27 @@ export class OrderOutput {
 
 export class OrderListOutput {
   @ApiProperty({ type: [OrderOutput] }) data: OrderOutput[];
+  @ApiProperty({ type: PageMetaResponse }) meta: PageMetaResponse;
+}
+
+export class OrderBuyerOutput {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'ada@example.com' }) email: string;
+  @ApiProperty({ example: 'Ada Lovelace' }) name: string;
+}
+
+/** An order as its event's organizer and managers see it. */
+export class EventOrderOutput extends OrderOutput {
+  @ApiProperty({ type: OrderBuyerOutput, description: 'The account that placed the order.' })
+  buyer: OrderBuyerOutput;
+
+  static withBuyer(order: OrderWithBuyer): EventOrderOutput {
+    const { id, email, name } = order.buyer;
+    return { ...OrderOutput.from(order), buyer: { id, email, name } };
+  }
+}
+
+export class EventOrderListOutput {
+  @ApiProperty({ type: [EventOrderOutput] }) data: EventOrderOutput[];
   @ApiProperty({ type: PageMetaResponse }) meta: PageMetaResponse;
 }

@@ -33,12 +33,17 @@ export class TicketEventOutput {
 }
 
 export class TicketWithEventOutput extends TicketOutput {
+  @ApiProperty({ description: 'Who the ticket is for: the name it was given, else its buyer’s.' })
+  attendeeName: string;
+  @ApiProperty({ example: 'ada@example.com' }) attendeeEmail: string;
   @ApiProperty({ type: TicketEventOutput }) event: TicketEventOutput;
 
   static withEvent(ticket: TicketWithEventRecord): TicketWithEventOutput {
     const { event } = ticket;
     return {
       ...TicketOutput.from(ticket),
+      attendeeName: ticket.attendeeName,
+      attendeeEmail: ticket.attendeeEmail,
       event: {
         id: event.id,
         title: event.title,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { declaredRoutes, type DeclaredRoute } from './support/routes.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createUser, type TestUser } from './support/users.js';
+import { createUser, signAccessToken, type TestUser } from './support/users.js';
 
 /** Deny by default: every route says who may call it, and the answers prove it. */
 describe('Access rules of every route', () => {
@@ -61,6 +61,21 @@ describe('Access rules of every route', () => {
   it('every admin route answers 403 to a USER', async () => {
     for (const route of routes.filter((r) => r.access === 'admin')) {
       const res = await call(route, buyer.accessToken);
+      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 403,
+      });
+    }
+  });
+
+  it('every admin route takes the role from the database: a USER with a token saying ADMIN gets 403', async () => {
+    const stale = await signAccessToken(api, buyer.id, 'ADMIN');
+    const adminRoutes = routes.filter((r) => r.access === 'admin');
+    expect(adminRoutes).toContainEqual(
+      expect.objectContaining({ method: 'PUT', path: '/api/users/:id/role' }),
+    );
+    for (const route of adminRoutes) {
+      const res = await call(route, stale);
       expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
         route: `${route.method} ${route.path}`,
         status: 403,

@@ -26,7 +26,10 @@ export const SignedIn = () =>
     ApiProblem(401, 'No valid access token.'),
   );
 
-/** Organizers only (role ADMIN); a USER gets 403. */
+/**
+ * Organizers only (role ADMIN); a USER gets 403. The guard reads the role from the database, not
+ * from the token, so a promotion or demotion counts from the account's next request.
+ */
 export const AdminOnly = () =>
   applyDecorators(
     SetMetadata(ACCESS_RULE, 'admin' satisfies AccessRule),

@@ -5,7 +5,9 @@ import { loadConfig } from '../../config/load-config.js';
 import { DomainError } from '../errors/domain-error.js';
 import { AdminOnly, Public, SignedIn } from './access.decorators.js';
 import { AccessGuard } from './access.guard.js';
+import type { Role } from './auth-user.js';
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JwtStrategy } from './jwt.strategy.js';
+import type { RoleLookup } from './role-lookup.js';
 
 class ProbeController {
   @Public() open(): void {}
@@ -29,7 +31,22 @@ describe('AccessGuard (roles guard, deny by default)', () => {
       expiresIn: 60,
     },
   });
-  const guard = new AccessGuard(new Reflector());
+  /** The roles "in the database", and how often the guard asked. */
+  const stored = new Map<string, Role>();
+  const lookups: string[] = [];
+  const roles: RoleLookup = {
+    currentRole: async (userId) => {
+      lookups.push(userId);
+      return stored.get(userId);
+    },
+  };
+  const guard = new AccessGuard(new Reflector(), roles);
+
+  beforeEach(() => {
+    stored.clear();
+    stored.set(USER_ID, 'USER').set(ADMIN_ID, 'ADMIN');
+    lookups.length = 0;
+  });
 
   function contextFor(handler: keyof ProbeController, token?: string) {
     const request: { headers: Record<string, string>; user?: unknown } = {
@@ -84,6 +101,30 @@ describe('AccessGuard (roles guard, deny by default)', () => {
     expect(await statusOf('organize')).toBe(401);
     expect(await statusOf('organize', await userToken())).toBe(403);
     expect(await statusOf('organize', await adminToken())).toBe(200);
+  });
+
+  it('takes the role on admin routes from the database, not from the token', async () => {
+    stored.set(ADMIN_ID, 'USER');
+    expect(await statusOf('organize', await adminToken())).toBe(403);
+    stored.set(USER_ID, 'ADMIN');
+    const { context, request } = contextFor('organize', await userToken());
+    await expect(guard.canActivate(context)).resolves.toBe(true);
+    // The handler sees the current role too.
+    expect(request.user).toEqual({ id: USER_ID, role: 'ADMIN' });
+  });
+
+  it('answers 401 on an admin route when the token’s account no longer exists', async () => {
+    stored.delete(ADMIN_ID);
+    expect(await statusOf('organize', await adminToken())).toBe(401);
+  });
+
+  it('asks the database on admin routes only: one lookup each, none on the others', async () => {
+    await statusOf('open', await adminToken());
+    await statusOf('mine', await adminToken());
+    await statusOf('organize', 'not-a-token');
+    expect(lookups).toEqual([]);
+    await statusOf('organize', await adminToken());
+    expect(lookups).toEqual([ADMIN_ID]);
   });
 
   it('refuses a signed token whose role is not one of ours', async () => {

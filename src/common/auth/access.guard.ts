@@ -1,21 +1,25 @@
-import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { CommonErrors } from '../errors/domain-error.js';
 import { ACCESS_RULE, type AccessRule } from './access.decorators.js';
 import type { AuthUser } from './auth-user.js';
+import { ROLE_LOOKUP, type RoleLookup } from './role-lookup.js';
 
 /**
  * The one global guard: deny by default. A route with no declared access rule is refused (and
  * logged, since that is a programming error); signed-in routes need a valid access token; admin
- * routes also need the ADMIN role.
+ * routes also need the ADMIN role, as the database holds it now.
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(ROLE_LOOKUP) private readonly roles: RoleLookup,
+  ) {
     super();
   }
 
@@ -36,10 +40,25 @@ export class AccessGuard extends AuthGuard('jwt') {
       return true;
     }
     await super.canActivate(context);
-    if (rule === 'admin' && request.user?.role !== 'ADMIN') {
+    if (rule === 'admin') await this.confirmAdmin(request);
+    return true;
+  }
+
+  /**
+   * A token keeps the role it was signed with until it expires, so on admin routes it is only a
+   * hint: one primary-key read says what the account is now, and a demotion or promotion counts
+   * from its next request. Other routes trust the token; they are the hot paths.
+   */
+  private async confirmAdmin(request: FastifyRequest): Promise<void> {
+    const caller = request.user!;
+    const role = await this.roles.currentRole(caller.id);
+    if (role === undefined) {
+      throw CommonErrors.unauthorized('The account of this token no longer exists.');
+    }
+    request.user = { ...caller, role };
+    if (role !== 'ADMIN') {
       throw CommonErrors.forbidden('Only organizers (role ADMIN) may use this route.');
     }
-    return true;
   }
 
   /** Public routes show more to a signed-in caller; a bad token there just means anonymous. */

@@ -38,6 +38,10 @@ export class UsersRepository implements RoleLookup {
     return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
   }
 
+  findByEmail(email: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+  }
+
   /** One primary-key read: what the access guard asks on every admin route. */
   async currentRole(userId: string): Promise<Role | undefined> {
     const user = await this.prisma.user.findUnique({

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       'JWT_SECRET is not set: using a random secret for this process; sign-ins end when it stops',
     );
   }
+  for (const warning of config.warnings) logger.warn(warning);
   const database = await prepareDatabase(config, logger);
   const app = await createApp({ ...config, databaseUrl: database.url }, logger);
 

@@ -13,11 +13,12 @@ import { prepareDatabase } from '../infrastructure/database/prepare-database.js'
  */
 async function seed(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig({ ...process.env, SEED_DEMO_DATA: 'false' });
+  // Read as a start that seeds, so production refuses it as it refuses SEED_DEMO_DATA=true.
+  const config = loadConfig({ ...process.env, SEED_DEMO_DATA: 'true' });
   const logger = createLogger({
     logLevel: config.logLevel === 'silent' ? 'info' : config.logLevel,
   });
-  const database = await prepareDatabase(config, logger);
+  const database = await prepareDatabase({ ...config, seedDemoData: false }, logger);
   const prisma = new PrismaClient({
     adapter: new PrismaPg({ connectionString: database.url, max: 2 }),
   });

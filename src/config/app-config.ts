@@ -54,6 +54,8 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** Where the embedded PostgreSQL keeps its files when DATABASE_URL is absent. */
   dataDir: string;
+  /** What is allowed but unwise (a low-variety JWT_SECRET outside production): logged at start. */
+  warnings: string[];
 }
 
 export interface PaymentsConfig {

@@ -1,4 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_ACCOUNTS } from '../infrastructure/database/demo-data.js';
+import { EXAMPLE_PLACEHOLDER_SECRET, secretWeakness } from './jwt-secret-rules.js';
 import { ConfigError, loadConfig } from './load-config.js';
+
+/** 32 different characters: what a generated secret looks like to the variety rule. */
+const STRONG_SECRET = 'k3Xv9Qp2Lm7Rz4Tn8Wc1Yb6Hd5Fg0JsE';
+const PRODUCTION = { NODE_ENV: 'production', PAYMENT_PROVIDER: 'test', JWT_SECRET: STRONG_SECRET };
 
 describe('loadConfig', () => {
   it('starts with no environment at all, with the documented defaults', () => {
@@ -79,7 +88,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses a production start that does not say where the money goes, naming PAYMENT_PROVIDER', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) };
+    const production = { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET };
     expect(() => loadConfig(production)).toThrow(
       /PAYMENT_PROVIDER is required when NODE_ENV=production/,
     );
@@ -117,6 +126,91 @@ describe('loadConfig', () => {
         STRIPE_API_URL: 'ftp://x',
       }),
     ).toThrow(/STRIPE_API_URL/);
+  });
+
+  describe('JWT_SECRET', () => {
+    it('refuses .env.example’s placeholder in every environment', () => {
+      const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+      expect(example).toContain(`# JWT_SECRET=${EXAMPLE_PLACEHOLDER_SECRET}\n`);
+      for (const NODE_ENV of ['development', 'test', 'production']) {
+        expect(() =>
+          loadConfig({ ...PRODUCTION, NODE_ENV, JWT_SECRET: EXAMPLE_PLACEHOLDER_SECRET }),
+        ).toThrow(/JWT_SECRET is the placeholder of \.env\.example/);
+      }
+    });
+
+    it.each([
+      ['one character', 'a'.repeat(40), /only 1 different characters/],
+      ['two alternating', 'ab'.repeat(20), /only 2 different characters/],
+      ['few characters, mostly one', `${'a'.repeat(30)}bcdefghijkl`, /bits per character/],
+      ['a piece repeated', 'abcdefghijklmnop'.repeat(2), /repeats its first 16 characters/],
+      ['a word repeated', 'Summer-2026!Winter'.repeat(2), /repeats its first 18 characters/],
+      [
+        'the tests’ own secret',
+        'test-secret-that-is-long-enough-for-hs256-signing',
+        /published in this repository/,
+      ],
+    ])('refuses a production start with too little variety: %s', (_, secret, reason) => {
+      expect(() => loadConfig({ ...PRODUCTION, JWT_SECRET: secret })).toThrow(reason);
+      expect(() => loadConfig({ ...PRODUCTION, JWT_SECRET: secret })).toThrow(
+        /openssl rand -base64 48/,
+      );
+    });
+
+    it('only warns about too little variety outside production', () => {
+      const config = loadConfig({ JWT_SECRET: 'a'.repeat(40) });
+      expect(config.jwt.secret).toBe('a'.repeat(40));
+      expect(config.warnings).toEqual([expect.stringMatching(/^JWT_SECRET has only 1 different/)]);
+      expect(loadConfig({ JWT_SECRET: STRONG_SECRET }).warnings).toEqual([]);
+    });
+
+    it('accepts whatever openssl rand -hex 32, -base64 32 and -base64 48 print', () => {
+      const generated = Array.from({ length: 3_000 }, () => [
+        randomBytes(32).toString('hex'),
+        randomBytes(32).toString('base64'),
+        randomBytes(48).toString('base64'),
+      ]).flat();
+      expect(generated.filter((secret) => secretWeakness(secret) !== undefined)).toEqual([]);
+      expect(loadConfig({ ...PRODUCTION, JWT_SECRET: generated[0] }).jwt.secret).toBe(generated[0]);
+    });
+
+    it('names every problem of one secret at once', () => {
+      expect(() => loadConfig({ ...PRODUCTION, JWT_SECRET: 'aaaa' })).toThrow(
+        /at least 32 characters[\s\S]*only 1 different characters/,
+      );
+    });
+  });
+
+  describe('demo data', () => {
+    const admin = DEMO_ACCOUNTS.find((account) => account.role === 'ADMIN')!;
+
+    it('is refused in production, naming the published admin sign-in and the way out', () => {
+      const attempt = () => loadConfig({ ...PRODUCTION, SEED_DEMO_DATA: 'true' });
+      expect(attempt).toThrow(/SEED_DEMO_DATA=true is refused when NODE_ENV=production/);
+      expect(attempt).toThrow(`${admin.email} / ${admin.password}`);
+      expect(attempt).toThrow(/npm run admin:create/);
+      expect(attempt).toThrow(/SEED_DEMO_DATA_IN_PRODUCTION=true/);
+    });
+
+    it('is loaded in production only when forced, with a warning at every start', () => {
+      const config = loadConfig({
+        ...PRODUCTION,
+        SEED_DEMO_DATA: 'true',
+        SEED_DEMO_DATA_IN_PRODUCTION: 'true',
+      });
+      expect(config.seedDemoData).toBe(true);
+      expect(config.warnings).toEqual([
+        expect.stringContaining(`SEED_DEMO_DATA_IN_PRODUCTION=true`),
+      ]);
+    });
+
+    it('is off by default in production, even on the embedded database', () => {
+      expect(loadConfig(PRODUCTION).seedDemoData).toBe(false);
+      expect(loadConfig({}).seedDemoData).toBe(true);
+      expect(() => loadConfig({ SEED_DEMO_DATA_IN_PRODUCTION: 'maybe' })).toThrow(
+        /SEED_DEMO_DATA_IN_PRODUCTION must be true or false/,
+      );
+    });
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { AppConfig, PaymentsConfig, StripeSettings } from './app-config.js';
+import { secretProblems, secretWeakness } from './jwt-secret-rules.js';
+
+/** Named in the refusal so an operator sees what exactly would be exposed. */
+const DEMO_ADMIN_SIGN_IN = 'admin@ticketmaster.test / admin1234';
 
 /** A configuration problem that must stop the start, naming the variable. */
 export class ConfigError extends Error {
@@ -151,6 +155,31 @@ function readPayments(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): PaymentsC
   };
 }
 
+/**
+ * The demo accounts have published passwords (an ADMIN among them), so a production database gets
+ * them only when the deployment says so twice; by default production loads nothing.
+ */
+function readDemoData(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], warnings: string[]): boolean {
+  const production = nodeEnv === 'production';
+  const seed = read.boolean(
+    'SEED_DEMO_DATA',
+    read.string('DATABASE_URL') === undefined && !production,
+  );
+  const allowedInProduction = read.boolean('SEED_DEMO_DATA_IN_PRODUCTION', false);
+  if (seed && production && !allowedInProduction) {
+    read.problems.push(
+      `SEED_DEMO_DATA=true is refused when NODE_ENV=production: the demo accounts have published passwords (${DEMO_ADMIN_SIGN_IN}). ` +
+        'Create the first organizer with `npm run admin:create`, or set SEED_DEMO_DATA_IN_PRODUCTION=true for a throwaway demo',
+    );
+  }
+  if (seed && production && allowedInProduction) {
+    warnings.push(
+      `SEED_DEMO_DATA_IN_PRODUCTION=true: an empty database gets the demo accounts, whose passwords are published (${DEMO_ADMIN_SIGN_IN})`,
+    );
+  }
+  return seed;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -165,15 +194,20 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     'development',
   );
 
+  const warnings: string[] = [];
   const givenSecret = read.string('JWT_SECRET');
-  if (givenSecret !== undefined && givenSecret.length < 32) {
-    read.problems.push('JWT_SECRET must be at least 32 characters');
-  }
   if (givenSecret === undefined && nodeEnv === 'production') {
     read.problems.push('JWT_SECRET is required when NODE_ENV=production');
   }
+  if (givenSecret !== undefined) {
+    read.problems.push(...secretProblems(givenSecret));
+    const weakness = secretWeakness(givenSecret);
+    if (weakness !== undefined)
+      (nodeEnv === 'production' ? read.problems : warnings).push(weakness);
+  }
 
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const seedDemoData = readDemoData(read, nodeEnv, warnings);
   const orderHoldSeconds = read.integer('ORDER_HOLD_SECONDS', 900, 1, 86400);
   const config: AppConfig = {
     nodeEnv,
@@ -221,9 +255,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       3_600_000,
     ),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
-    seedDemoData: read.boolean('SEED_DEMO_DATA', read.string('DATABASE_URL') === undefined),
+    seedDemoData,
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     dataDir: resolve(cwd, read.string('DATA_DIR') ?? '.data'),
+    warnings,
   };
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

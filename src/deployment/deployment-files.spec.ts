@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -373,6 +374,8 @@ function configVariableNames(): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
+  /** What `openssl rand -base64 48` prints: a production start accepts it. */
+  const GENERATED_SECRET = randomBytes(48).toString('base64');
   const compose = parse(read('docker-compose.yml')) as ComposeFile;
   const { postgres, redis, api } = compose.services;
   const known = configVariableNames();
@@ -420,7 +423,7 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(
       Object.entries(environmentOf(api)).map(([name, value]) => [
         name,
-        interpolate(value, { JWT_SECRET: 'x'.repeat(40) }),
+        interpolate(value, { JWT_SECRET: GENERATED_SECRET }),
       ]),
     );
     const config = loadConfig({ ...imageEnvironment, ...env });
@@ -428,7 +431,7 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.databaseUrl!).hostname).toBe('postgres');
     expect(new URL(config.redisUrl!).hostname).toBe('redis');
     expect(config.seedDemoData).toBe(true);
-    expect(config.jwt).toMatchObject({ secret: 'x'.repeat(40), secretGenerated: false });
+    expect(config.jwt).toMatchObject({ secret: GENERATED_SECRET, secretGenerated: false });
     // A demo stack says which provider it uses: the test one, which takes no money.
     expect(config.payments).toMatchObject({ provider: 'test', providerChosen: true });
 

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { bearer } from '../support/events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestApp, TEST_JWT_SECRET } from '../support/test-app.js';
+import { startTestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
 
 const ROOT = join(__dirname, '..', '..');
+/** A production start refuses the tests' own secret, which anyone can read. */
+const PRODUCTION_SECRET = randomBytes(48).toString('base64');
 
 /** Where the money goes is a deployment's explicit choice; production never guesses it. */
 describe('Choosing the payment provider (e2e)', () => {
@@ -29,7 +32,7 @@ describe('Choosing the payment provider (e2e)', () => {
         env: {
           PATH: process.env.PATH,
           NODE_ENV: 'production',
-          JWT_SECRET: TEST_JWT_SECRET,
+          JWT_SECRET: PRODUCTION_SECRET,
           DATABASE_URL: db.url,
           PORT: '0',
         },
@@ -52,7 +55,12 @@ describe('Choosing the payment provider (e2e)', () => {
       },
     });
     const api = await startTestApp(db, {
-      env: { NODE_ENV: 'production', PAYMENT_PROVIDER: 'test', ORDER_SWEEP_INTERVAL_MS: '0' },
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        PAYMENT_PROVIDER: 'test',
+        ORDER_SWEEP_INTERVAL_MS: '0',
+      },
       logger: createLogger({ logLevel: 'info' }, sink),
     });
     try {

@@ -189,6 +189,11 @@ describe('PostgreSQL unreachable (e2e)', () => {
         api.http
           .delete(`/api/events/${event.id}/team/${buyer.id}`)
           .set('authorization', asOrganizer),
+      'PUT /api/users/:id/role': () =>
+        api.http
+          .put(`/api/users/${buyer.id}/role`)
+          .set('authorization', asOrganizer)
+          .send({ role: 'ADMIN' }),
       'PATCH /api/tickets/:code/attendee': () =>
         api.http
           .patch('/api/tickets/abcdefghijklmnopqrstuv/attendee')

@@ -47,6 +47,22 @@ describe('attendees CSV', () => {
     ]);
   });
 
+  it('neutralises what people typed, never a ticket code (one may start with -)', async () => {
+    async function* batches() {
+      yield [
+        { ...attendee('-starts-with-dash', '=HYPERLINK("x")'), attendeeEmail: '+1@example.com' },
+      ];
+    }
+    const [row] = parse<Record<string, string>>(await text(await attendeesCsv(batches())), {
+      columns: true,
+    });
+    expect(row).toMatchObject({
+      code: '-starts-with-dash',
+      attendee_name: `'=HYPERLINK("x")`,
+      attendee_email: "'+1@example.com",
+    });
+  });
+
   it('fails before any byte when the first batch cannot be read', async () => {
     // eslint-disable-next-line require-yield
     async function* failing(): AsyncGenerator<AttendeeRecord[]> {

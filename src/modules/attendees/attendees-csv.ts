@@ -22,17 +22,22 @@ export function neutraliseFormula(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
+/**
+ * Text people typed (names, emails, the ticket type's name) is neutralised; what the server made
+ * (ticket codes, which may start with `-`, statuses, times, ids) is written as it is, so a code
+ * read from the file still scans.
+ */
 function toRow(attendee: AttendeeRecord): string[] {
   return [
     attendee.code,
-    attendee.ticketTypeName,
-    attendee.attendeeName,
-    attendee.attendeeEmail,
-    attendee.buyerEmail,
+    neutraliseFormula(attendee.ticketTypeName),
+    neutraliseFormula(attendee.attendeeName),
+    neutraliseFormula(attendee.attendeeEmail),
+    neutraliseFormula(attendee.buyerEmail),
     attendee.status,
     attendee.checkedInAt?.toISOString() ?? '',
     attendee.orderId,
-  ].map(neutraliseFormula);
+  ];
 }
 
 /** csv-stringify quotes a field with the delimiter, a quote or CRLF, but not a lone CR or LF. */

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -20,6 +21,7 @@ export class AttendeesController {
 
   @Get('attendees')
   @EventTeamOnly(WHO)
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'listAttendees',
     summary: 'One row per ticket of the event: who it is for, and whether they came',
@@ -38,13 +40,15 @@ export class AttendeesController {
 
   @Get('attendees.csv')
   @EventTeamOnly(WHO)
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'exportAttendees',
     summary: 'Every attendee as RFC 4180 CSV, streamed',
     description:
       `Columns: ${CSV_COLUMNS.join(', ')}. CRLF line ends; a field with a comma, quote or line ` +
-      'break is quoted. A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a ' +
-      "leading `'` so a spreadsheet shows it as text instead of running it. Read in batches as the " +
+      'break is quoted. A name or email (text people typed) starting with `=`, `+`, `-`, `@`, a tab ' +
+      "or a carriage return gets a leading `'` so a spreadsheet shows it as text instead of running " +
+      'it; ticket codes, statuses, times and ids are as the server made them. Read in batches as the ' +
       'client downloads: a ticket sold during the download may or may not be in it.',
   })
   @ApiOkResponse({

@@ -11,6 +11,7 @@ import { CacheModule } from './infrastructure/cache/cache.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AttendeesModule } from './modules/attendees/attendees.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         StatsModule,
         TeamModule,
         AttendeesModule,
+        ApiKeysModule,
         HealthModule,
         MetricsHttpModule,
       ],

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { STRIPE_WEBHOOK_PATH } from '../src/modules/payments/stripe-webhook.controller.js';
 import { bearer, createEvent, inHours } from './support/events.js';
@@ -194,6 +195,25 @@ describe('PostgreSQL unreachable (e2e)', () => {
           .put(`/api/users/${buyer.id}/role`)
           .set('authorization', asOrganizer)
           .send({ role: 'ADMIN' }),
+      'POST /api/api-keys': () =>
+        api.http
+          .post('/api/api-keys')
+          .set('authorization', asBuyer)
+          .send({ name: 'Sync', scopes: ['orders:read'] }),
+      'GET /api/api-keys': () => api.http.get('/api/api-keys').set('authorization', asBuyer),
+      'DELETE /api/api-keys/:keyId': () =>
+        api.http.delete(`/api/api-keys/${randomUUID()}`).set('authorization', asBuyer),
+      'POST /api/events/:id/device-keys': () =>
+        api.http
+          .post(`/api/events/${event.id}/device-keys`)
+          .set('authorization', asOrganizer)
+          .send({ name: 'Door' }),
+      'GET /api/events/:id/device-keys': () =>
+        api.http.get(`/api/events/${event.id}/device-keys`).set('authorization', asOrganizer),
+      'DELETE /api/events/:id/device-keys/:keyId': () =>
+        api.http
+          .delete(`/api/events/${event.id}/device-keys/${randomUUID()}`)
+          .set('authorization', asOrganizer),
       'PATCH /api/tickets/:code/attendee': () =>
         api.http
           .patch('/api/tickets/abcdefghijklmnopqrstuv/attendee')

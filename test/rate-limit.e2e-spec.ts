@@ -147,6 +147,26 @@ describe('Rate limiting (e2e, real Redis)', () => {
     expect((await placeOrder(api, other, items)).status).toBe(201);
   });
 
+  it('API keys are limited per key: one busy integration leaves the account’s other keys alone', async () => {
+    const api = await start({ API_KEY_THROTTLE_LIMIT: '3' });
+    const organizer = await createUser(api, db, 'ADMIN');
+    const keyFor = async (name: string) =>
+      (
+        await api.http
+          .post('/api/api-keys')
+          .set('authorization', bearer(organizer))
+          .send({ name, scopes: ['events:read'] })
+      ).body.key as string;
+    const [busy, quiet] = [await keyFor('busy'), await keyFor('quiet')];
+    const mine = (key: string) =>
+      api.http.get('/api/events/mine').set('authorization', `Bearer ${key}`);
+    for (let i = 0; i < 3; i++) expect((await mine(busy)).status).toBe(200);
+    expectTooMany(await mine(busy));
+    expect((await mine(quiet)).status).toBe(200);
+    const signedIn = await api.http.get('/api/events/mine').set('authorization', bearer(organizer));
+    expect(signedIn.status).toBe(200);
+  });
+
   it('without trusted proxies, a forged X-Forwarded-For does not make a new client', async () => {
     const api = await start({ THROTTLE_LIMIT: '2' });
     expect((await api.http.get('/api/events').set('x-forwarded-for', '1.1.1.1')).status).toBe(200);

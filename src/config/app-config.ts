@@ -32,6 +32,8 @@ export interface AppConfig {
   purchaseThrottle: { ttlSeconds: number; limit: number };
   /** Health checks and metric scrapes, per client: generous, but a flood is a 429, not load. */
   probeThrottle: { ttlSeconds: number; limit: number };
+  /** Requests per API key, on top of the per-client limit: one integration cannot starve the rest. */
+  apiKeyThrottle: { ttlSeconds: number; limit: number };
   /**
    * Slow clients: a request's headers must arrive within `headersTimeoutMs` and the whole request
    * within `requestTimeoutMs` (else 408); an idle keep-alive connection closes after

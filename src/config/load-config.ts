@@ -241,6 +241,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       ttlSeconds: read.integer('PROBE_THROTTLE_TTL', 10, 1, 86400),
       limit: read.integer('PROBE_THROTTLE_LIMIT', 300, 1, 100_000_000),
     },
+    apiKeyThrottle: {
+      ttlSeconds: read.integer('API_KEY_THROTTLE_TTL', 60, 1, 86400),
+      limit: read.integer('API_KEY_THROTTLE_LIMIT', 600, 1, 100_000_000),
+    },
     http: readHttpTimeouts(read),
     trustProxyHops: read.integer('TRUST_PROXY_HOPS', 0, 0, 10),
     corsOrigins: read.list('CORS_ORIGINS'),

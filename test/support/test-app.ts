@@ -48,6 +48,7 @@ export async function startTestApp(
     LOGIN_THROTTLE_LIMIT: '100000000',
     PURCHASE_THROTTLE_LIMIT: '100000000',
     PROBE_THROTTLE_LIMIT: '100000000',
+    API_KEY_THROTTLE_LIMIT: '100000000',
     ...options.env,
   });
   const app = await createApp(config, options.logger);

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { DomainError } from '../errors/domain-error.js';
 import { AdminOnly, Public, SignedIn } from './access.decorators.js';
 import { AccessGuard } from './access.guard.js';
+import type { ApiKeyLookup } from './api-key-lookup.js';
 import type { Role } from './auth-user.js';
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JwtStrategy } from './jwt.strategy.js';
 import type { RoleLookup } from './role-lookup.js';
@@ -40,7 +41,9 @@ describe('AccessGuard (roles guard, deny by default)', () => {
       return stored.get(userId);
     },
   };
-  const guard = new AccessGuard(new Reflector(), roles);
+  /** No API keys here: api-key-admission.spec.ts covers them. */
+  const noKeys: ApiKeyLookup = { identify: () => Promise.resolve(undefined) };
+  const guard = new AccessGuard(new Reflector(), roles, noKeys);
 
   beforeEach(() => {
     stored.clear();

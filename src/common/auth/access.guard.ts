@@ -5,12 +5,16 @@ import type { FastifyRequest } from 'fastify';
 import { CommonErrors } from '../errors/domain-error.js';
 import { ACCESS_RULE, type AccessRule } from './access.decorators.js';
 import type { AuthUser } from './auth-user.js';
+import { admitApiKey, apiKeyOf } from './api-key-admission.js';
+import { API_KEY_LOOKUP, type ApiKeyLookup } from './api-key-lookup.js';
+import { KEY_SCOPE, type ApiKeyScope } from './api-key-scopes.js';
 import { ROLE_LOOKUP, type RoleLookup } from './role-lookup.js';
 
 /**
  * The one global guard: deny by default. A route with no declared access rule is refused (and
  * logged, since that is a programming error); signed-in routes need a valid access token; admin
- * routes also need the ADMIN role, as the database holds it now.
+ * routes also need the ADMIN role, as the database holds it now. An API key instead of a token
+ * passes only on routes that name a scope it carries (see admitApiKey).
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
@@ -19,6 +23,7 @@ export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     @Inject(ROLE_LOOKUP) private readonly roles: RoleLookup,
+    @Inject(API_KEY_LOOKUP) private readonly keys: ApiKeyLookup,
   ) {
     super();
   }
@@ -35,6 +40,15 @@ export class AccessGuard extends AuthGuard('jwt') {
       throw CommonErrors.forbidden('This route is not open to anyone.');
     }
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const key = apiKeyOf(request.headers.authorization);
+    if (key !== undefined) {
+      const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(KEY_SCOPE, [
+        context.getHandler(),
+        context.getClass(),
+      ]);
+      request.user = admitApiKey(await this.keys.identify(key), rule, scope);
+      return true;
+    }
     if (rule === 'public') {
       if (request.headers.authorization) await this.identifyIfPossible(context, request);
       return true;

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { ApiKeyScope } from './api-key-scopes.js';
 
 export type Role = 'USER' | 'ADMIN';
 
@@ -7,6 +8,13 @@ export type Role = 'USER' | 'ADMIN';
 export interface AuthUser {
   id: string;
   role: Role;
+  /** Set when the caller is an API key acting for the account `id`. */
+  key?: {
+    id: string;
+    scopes: readonly ApiKeyScope[];
+    /** A device key's one event: it may act on no other. */
+    eventId: string | null;
+  };
 }
 
 /** The payload EventFlow signs into an access token. */

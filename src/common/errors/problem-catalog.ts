@@ -59,6 +59,27 @@ export const PROBLEMS = {
     statuses: [403],
     detail: 'Only the organizer of this event and its team may do this.',
   },
+  'api-key-not-allowed': {
+    statuses: [403],
+    detail: 'API keys cannot be used on this route; use a token from sign-in.',
+  },
+  'api-key-scope-missing': {
+    statuses: [403],
+    detail: 'This API key lacks the scope events:write.',
+    extensions: {
+      requiredScope: {
+        type: 'string',
+        enum: [
+          'events:read',
+          'events:write',
+          'orders:read',
+          'orders:write',
+          'checkins:read',
+          'checkins:write',
+        ],
+      },
+    },
+  },
   'team-role-insufficient': {
     statuses: [403],
     detail: 'A SCANNER of this event may not change it.',

@@ -15,11 +15,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Every error is RFC 9457 problem details (`application/problem+json`) with a stable `code`;',
         'each code has its own schema, with the members it adds. Lists take `page` and `limit`',
         '(at most 100). Every answer carries X-Request-Id.',
+        '',
+        'Authorization: Bearer takes either an access token from sign-in or an API key (`efk_…`).',
+        'A key is accepted only by operations whose `x-api-key-scope` names a scope it carries.',
       ].join('\n'),
     )
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT or efk_ API key',
+      description: 'An access token from sign-in, or an API key where the operation takes one.',
+    })
     .addServer('/', 'This server')
     .build();
   const document = SwaggerModule.createDocument(app, config);

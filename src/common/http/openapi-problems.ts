@@ -162,6 +162,7 @@ interface OperationFacts {
   method: string;
   operation: OperationObject & {
     'x-access'?: string;
+    'x-api-key-scope'?: string;
     'x-rate-limited'?: boolean;
     'x-uses-database'?: boolean;
   };
@@ -219,8 +220,14 @@ function completeOperation({ method, operation }: OperationFacts): void {
     400: [...(DEFAULT_CODES[400] ?? []), ...(hasBody ? BODY_CODES : [])],
     503: operation['x-uses-database'] === false ? ['shutting-down'] : (DEFAULT_CODES[503] ?? []),
   };
-  if (access !== 'public') standard[401] = ['unauthorized'];
-  if (access === 'admin') standard[403] = ['forbidden'];
+  if (access !== 'public') {
+    standard[401] = ['unauthorized'];
+    // An API key is refused where the route names no scope, or names one the key lacks.
+    standard[403] = [
+      ...(access === 'admin' ? (['forbidden'] as const) : []),
+      operation['x-api-key-scope'] === undefined ? 'api-key-not-allowed' : 'api-key-scope-missing',
+    ];
+  }
   if (hasBody) {
     standard[413] = ['body-too-large'];
     standard[415] = DEFAULT_CODES[415] ?? [];
@@ -246,7 +253,7 @@ function completeOperation({ method, operation }: OperationFacts): void {
 const STANDARD_DESCRIPTIONS: Record<string, string> = {
   400: 'The request cannot be read, or its input is not valid (`errors` lists each field).',
   401: 'No valid access token.',
-  403: 'The caller is not an organizer.',
+  403: 'The caller may not do this (see `code`).',
   413: 'The body is larger than 64 KB.',
   414: 'A path parameter is longer than 1,000 characters.',
   415: 'The body is not JSON, or is compressed.',
@@ -270,7 +277,8 @@ function mergeProblemContent(
   const keepsOwnJson = declared !== undefined && declaredCodes.length === 0;
   const codes = [...new Set([...declaredCodes, ...extra])];
   if (codes.length === 0) {
-    if (!declared) throw new Error(`${operationId}: the error answer ${status} names no problem codes`);
+    if (!declared)
+      throw new Error(`${operationId}: the error answer ${status} names no problem codes`);
     return content;
   }
   return {

@@ -53,6 +53,14 @@ function throttlers(config: AppConfig): ThrottlerOptions[] {
       skipIf: (context) => groupOf(context) !== 'probe',
       getTracker: (request) => clientAddress(request as FastifyRequest),
     },
+    {
+      name: 'api-key',
+      ttl: config.apiKeyThrottle.ttlSeconds * 1000,
+      limit: config.apiKeyThrottle.limit,
+      skipIf: (context) =>
+        context.switchToHttp().getRequest<FastifyRequest>().user?.key === undefined,
+      getTracker: (request) => (request as FastifyRequest).user!.key!.id,
+    },
   ];
 }
 

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -19,6 +20,7 @@ export class CheckInsController {
 
   @Post()
   @EventTeamOnly('the organizer, a MANAGER or a SCANNER')
+  @KeyScope('checkins:write')
   @ApiOperation({
     operationId: 'checkInTicket',
     summary: 'Admit a ticket at the door (its organizer, a MANAGER or a SCANNER)',
@@ -45,6 +47,7 @@ export class CheckInsController {
 
   @Get()
   @EventTeamOnly('the organizer, a MANAGER or a SCANNER')
+  @KeyScope('checkins:read')
   @ApiOperation({
     operationId: 'listCheckIns',
     summary: 'Every scan of the event, newest first, refused ones too',

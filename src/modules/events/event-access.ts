@@ -15,6 +15,11 @@ export function roleOn(
   return event.organizerId === caller.id ? 'ORGANIZER' : teamRole;
 }
 
+/** A device key acts on its one event only; everything else is as if it did not exist. */
+function withinDeviceKey(caller: AuthUser, eventId: string): boolean {
+  return caller.key?.eventId == null || caller.key.eventId === eventId;
+}
+
 /** The rule every event-scoped route shares: events, ticket types, team, orders, check-in, stats. */
 @Injectable()
 export class EventAccess {
@@ -31,6 +36,7 @@ export class EventAccess {
     eventId: string,
     action: EventAction,
   ): Promise<EventSummary & { callerRole: EventRole }> {
+    if (!withinDeviceKey(caller, eventId)) throw EventsErrors.eventNotFound();
     const found = await this.events.findSummaryWithTeamRole(eventId, caller.id);
     if (!found) throw EventsErrors.eventNotFound();
     const role = roleOn(found.event, caller, found.teamRole);
@@ -66,6 +72,7 @@ export class EventAccess {
     event: Pick<EventSummary, 'id' | 'organizerId'>,
     action: EventAction,
   ): Promise<boolean> {
+    if (!withinDeviceKey(caller, event.id)) return false;
     if (event.organizerId === caller.id) return mayDo('ORGANIZER', action);
     return mayDo(await this.events.findTeamRole(event.id, caller.id), action);
   }

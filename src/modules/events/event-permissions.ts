@@ -15,6 +15,8 @@ export type EventAction =
   /** Add, change and remove members of the team. */
   | 'manage-team'
   | 'see-team'
+  /** Create, list and revoke the event's scanner device keys. */
+  | 'manage-devices'
   | 'see-orders'
   /** Cancel any order of the event, refunding it in full. */
   | 'refund-orders'
@@ -29,6 +31,7 @@ const EVERYTHING: readonly EventAction[] = [
   'cancel',
   'manage-team',
   'see-team',
+  'manage-devices',
   'see-orders',
   'refund-orders',
   'see-stats',

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import {
   Body,
   Controller,
@@ -36,6 +37,7 @@ export class EventsController {
 
   @Get()
   @Public()
+  @KeyScope('events:read')
   @ApiOperation({
     operationId: 'listEvents',
     summary: 'Published, not cancelled events, soonest first',
@@ -55,6 +57,7 @@ export class EventsController {
 
   @Get('mine')
   @AdminOnly()
+  @KeyScope('events:read')
   @ApiOperation({
     operationId: 'listMyEvents',
     summary: "The caller's own events, drafts included",
@@ -68,6 +71,7 @@ export class EventsController {
 
   @Get(':id')
   @Public()
+  @KeyScope('events:read')
   @ApiOperation({
     operationId: 'getEvent',
     summary: 'One event with live availability',
@@ -85,6 +89,7 @@ export class EventsController {
 
   @Post()
   @AdminOnly()
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'createEvent',
     summary: 'Create an event, optionally with its ticket types',
@@ -103,6 +108,7 @@ export class EventsController {
 
   @Patch(':id')
   @EventTeamOnly('the organizer or a MANAGER')
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'updateEvent',
     summary: 'Change an event (its organizer or a MANAGER)',
@@ -125,6 +131,7 @@ export class EventsController {
   @Delete(':id')
   @EventTeamOnly('the organizer only')
   @HttpCode(204)
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'deleteEvent',
     summary: 'Delete an event nothing was ever held or sold on',

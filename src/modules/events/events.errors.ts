@@ -7,6 +7,7 @@ const ACTION_WORDS: Record<EventAction, string> = {
   cancel: 'cancel or delete it',
   'manage-team': 'manage its team',
   'see-team': 'see its team',
+  'manage-devices': 'manage its device keys',
   'see-orders': 'see its orders',
   'refund-orders': 'cancel or refund its orders',
   'see-stats': 'see its sales',

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
@@ -23,6 +24,7 @@ export class TicketTypesController {
 
   @Post()
   @EventTeamOnly('the organizer or a MANAGER')
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'createTicketType',
     summary: 'Add a ticket type to an event (its organizer or a MANAGER)',
@@ -45,6 +47,7 @@ export class TicketTypesController {
 
   @Patch(':ticketTypeId')
   @EventTeamOnly('the organizer or a MANAGER')
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'updateTicketType',
     summary: 'Change a ticket type',
@@ -69,6 +72,7 @@ export class TicketTypesController {
   @Delete(':ticketTypeId')
   @EventTeamOnly('the organizer or a MANAGER')
   @HttpCode(204)
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'deleteTicketType',
     summary: 'Delete a ticket type nothing was held or sold of',

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/http/openapi-problems.js';
@@ -24,6 +25,7 @@ export class EventCancellationController {
   @Post(':id/cancel')
   @EventTeamOnly('the organizer only')
   @HttpCode(200)
+  @KeyScope('events:write')
   @ApiOperation({
     operationId: 'cancelEvent',
     summary: 'Cancel an event (its organizer only)',

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventTeamOnly } from '../../common/auth/access.decorators.js';
@@ -15,6 +16,7 @@ export class EventOrdersController {
 
   @Get()
   @EventTeamOnly('the organizer or a MANAGER')
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'listEventOrders',
     summary: 'The event’s orders, newest first, with their buyers (its organizer or a MANAGER)',

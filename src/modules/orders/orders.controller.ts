@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -52,6 +53,7 @@ export class OrdersController {
   @PurchaseRateLimited()
   @ApiProblem(429, 'Too many purchases from this account; see Retry-After.')
   @IDEMPOTENCY_HEADER
+  @KeyScope('orders:write')
   @ApiOperation({
     operationId: 'createOrder',
     summary: 'Hold tickets: a PENDING order',
@@ -98,6 +100,7 @@ export class OrdersController {
   @PurchaseRateLimited()
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
+  @KeyScope('orders:write')
   @ApiOperation({
     operationId: 'payOrder',
     summary: 'Pay a pending order (server-side confirmation): PAID, one ticket per unit',
@@ -154,6 +157,7 @@ export class OrdersController {
   @PurchaseRateLimited()
   @HttpCode(202)
   @IDEMPOTENCY_HEADER
+  @KeyScope('orders:write')
   @ApiOperation({
     operationId: 'checkoutOrder',
     summary: 'Open a payment for the buyer’s browser (client-side confirmation)',
@@ -205,6 +209,7 @@ export class OrdersController {
   @Post(':id/cancel')
   @SignedIn()
   @HttpCode(200)
+  @KeyScope('orders:write')
   @ApiOperation({
     operationId: 'cancelOrder',
     summary: 'Cancel an order (its buyer or the event’s organizer)',
@@ -232,6 +237,7 @@ export class OrdersController {
 
   @Get()
   @SignedIn()
+  @KeyScope('orders:read')
   @ApiOperation({ operationId: 'listOrders', summary: 'The caller’s own orders, newest first' })
   @ApiOkResponse({ type: OrderListOutput })
   @ApiBadRequest()
@@ -242,6 +248,7 @@ export class OrdersController {
 
   @Get(':id')
   @SignedIn()
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'getOrder',
     summary: 'One of the caller’s orders (anyone else’s is 404)',

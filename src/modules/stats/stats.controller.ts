@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventTeamOnly } from '../../common/auth/access.decorators.js';
@@ -14,6 +15,7 @@ export class StatsController {
 
   @Get()
   @EventTeamOnly('the organizer or a MANAGER')
+  @KeyScope('events:read')
   @ApiOperation({
     operationId: 'getEventStats',
     summary: 'Sales figures of an event (its organizer or a MANAGER)',

@@ -1,3 +1,4 @@
+import { KeyScope } from '../../common/auth/api-key-scopes.js';
 import { Body, Controller, Get, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -18,6 +19,7 @@ export class TicketsController {
 
   @Get()
   @SignedIn()
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'listTickets',
     summary: 'The caller’s own tickets, with their event',
@@ -34,6 +36,7 @@ export class TicketsController {
 
   @Get(':code')
   @SignedIn()
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'getTicket',
     summary: 'One ticket (its holder, or the event’s organizer or team; anyone else 404)',
@@ -50,6 +53,7 @@ export class TicketsController {
 
   @Patch(':code/attendee')
   @SignedIn()
+  @KeyScope('orders:write')
   @ApiOperation({
     operationId: 'changeTicketAttendee',
     summary: 'Name who a ticket is for (its buyer, until it is checked in)',
@@ -76,6 +80,7 @@ export class TicketsController {
 
   @Get(':code/qr')
   @SignedIn()
+  @KeyScope('orders:read')
   @ApiOperation({
     operationId: 'getTicketQrCode',
     summary: 'The ticket as a QR code (its holder only)',

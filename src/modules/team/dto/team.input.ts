@@ -29,7 +29,7 @@ export class AddTeamMemberInput {
 }
 
 export class ChangeTeamRoleInput {
-  @ApiProperty({ enum: TEAM_ROLES })
+  @ApiProperty({ enum: TEAM_ROLES, example: 'MANAGER' })
   @IsIn(TEAM_ROLES, { message: 'must be MANAGER or SCANNER' })
   role: TeamRole;
 }

@@ -41,6 +41,8 @@ export const BENCH = {
     publishedEvents: 20,
   },
   coldStart: { runs: 3, pollIntervalMs: 10, timeoutMs: 30_000 },
+  /** Scenario 5: the attendee CSV of one event this large, its memory sampled this often. */
+  attendeeExport: { tickets: 100_000, sampleMs: 10 },
   /** Long enough that no hold expires during a run. */
   orderHoldSeconds: 3_600,
   accessTokenTtlSeconds: 3_600,
@@ -55,4 +57,6 @@ export const TARGETS = {
   listingP99Ms: 25,
   coldStartMs: 1_500,
   residentMemoryMb: 250,
+  /** The API's resident memory may grow by less than this while it exports 100,000 attendees. */
+  exportGrowthMb: 30,
 };

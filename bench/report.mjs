@@ -1,7 +1,9 @@
 // The one table of `npm run bench`, with what it ran on and the raw counts behind it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TARGETS } from './config.mjs';
+import { BENCH, TARGETS } from './config.mjs';
+
+const BENCH_SAMPLE_MS = BENCH.attendeeExport.sampleMs;
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const ms = (n) => (n === undefined ? '-' : `${Number(n.toFixed(n < 10 ? 1 : 0))} ms`);
@@ -36,7 +38,8 @@ function row(cells) {
 }
 
 export function renderReport(results) {
-  const { meta, flash, pays, listing, coldStart, memory } = results;
+  const { meta, flash, pays, listing, attendeeExport: csv, coldStart, memory } = results;
+  const csvGrowth = csv.peakBytes - csv.beforeBytes;
   const api = flash.api;
   const versusA = api.holdsPerSecond / flash.a.holdsPerSecond;
   const versusB = api.holdsPerSecond / flash.b.holdsPerSecond;
@@ -185,6 +188,24 @@ export function renderReport(results) {
       `${int(flash.api.stock.capacity)} each, 0 refunds`,
       met(pays.books.problems.length === 0 && pays.other === 0 && pays.errors === 0),
     ]),
+    row([
+      '5 export',
+      `attendee CSV of ${int(csv.tickets)} tickets, streamed: rows/s, API vs the same keyset reads over \`pg\` (no HTTP, no CSV)`,
+      int(csv.tickets / csv.seconds),
+      int(csv.baseline.rows / csv.baseline.seconds),
+      (csv.tickets / csv.seconds / (csv.baseline.rows / csv.baseline.seconds)).toFixed(2),
+      '-',
+      '-',
+    ]),
+    row([
+      '5 export',
+      'API resident memory growth during the export (peak VmRSS − before)',
+      mb(csvGrowth),
+      '-',
+      '-',
+      `< ${TARGETS.exportGrowthMb} MB`,
+      met(csvGrowth < TARGETS.exportGrowthMb * 1024 * 1024),
+    ]),
   ];
 
   const counts = (c) =>
@@ -204,6 +225,9 @@ export function renderReport(results) {
       `max latency ${ms(pays.latency.max)}. Each pay records its attempt, asks the provider (its books are in PostgreSQL), ` +
       `records the outcome with the tickets, and reads the order back: four statements. The warm-up sale's 1,000 orders were paid first.` +
       (pays.books.problems.length > 0 ? ` Problems: ${pays.books.problems.join('; ')}.` : ''),
+    `- Attendee export: ${int(csv.lines)} CSV lines (header included), ${mb(csv.bytes)} in ${ms(csv.seconds * 1000)}; ` +
+      `VmRSS ${mb(csv.beforeBytes)} before, ${mb(csv.peakBytes)} at its peak (sampled every ${BENCH_SAMPLE_MS} ms); ` +
+      `baseline: ${int(csv.baseline.rows)} rows in ${ms(csv.baseline.seconds * 1000)}, batches of 1,000 by ticket code, one connection.`,
     `- Baseline A: ${int(flash.a.held)} decrements in ${ms(flash.a.untilSoldOutMs)} by ${flash.connections} workers over ${meta.poolSize} connections; ` +
       `${int(flash.a.attempts)} statements; errors ${flash.a.errors}; available after: ${flash.a.stock.available}.`,
     `- Hold function over pg: ${int(flash.fn.held)} holds in ${ms(flash.fn.untilSoldOutMs)}; p50 / p99 ${ms(flash.fn.latency.p50)} / ${ms(flash.fn.latency.p99)}; ` +

@@ -27,6 +27,7 @@ import {
   vacuumHotTables,
 } from './database.mjs';
 import { BuyerTokens, createEvents, createUsers, signAccessToken } from './fixtures.mjs';
+import { createExportEvent, keysetBaseline, runExport } from './attendee-export.mjs';
 import { runFlashSale, verifyStock } from './flash-sale.mjs';
 import { runListing } from './listing.mjs';
 import { pendingOrders, runPays, verifyPays } from './pay.mjs';
@@ -288,6 +289,32 @@ async function main() {
   });
   Object.assign(listing, listingSettings);
 
+  const { tickets: exportTickets, sampleMs } = BENCH.attendeeExport;
+  log(`attendee export: ${exportTickets} tickets as CSV, then the same rows over pg`);
+  const exportEventId = await createExportEvent(sql, {
+    api,
+    adminToken,
+    buyerId: buyerIds[0],
+    tickets: exportTickets,
+  });
+  const attendeeExport = await runExport({
+    api,
+    eventId: exportEventId,
+    adminToken,
+    server,
+    sampleMs,
+  });
+  attendeeExport.tickets = exportTickets;
+  attendeeExport.baseline = await keysetBaseline({ databaseUrl: dbUrl, eventId: exportEventId });
+  if (attendeeExport.status !== 200 || attendeeExport.lines !== exportTickets + 1) {
+    throw new Error(
+      `the export answered ${attendeeExport.status} with ${attendeeExport.lines} lines (expected ${exportTickets + 1})`,
+    );
+  }
+  log(
+    `export: ${(attendeeExport.tickets / attendeeExport.seconds).toFixed(0)} rows/s, resident memory +${((attendeeExport.peakBytes - attendeeExport.beforeBytes) / 1048576).toFixed(1)} MB`,
+  );
+
   const stopped = await server.stop();
   if (stopped.code !== 0) {
     throw new Error(`the API exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
@@ -361,6 +388,7 @@ async function main() {
     },
     pays: { ...pays, connections: BENCH.pay.connections },
     listing,
+    attendeeExport,
     coldStart,
     memory: { afterBoot, afterSetup, afterSale, afterIdle },
     profileSummary,

@@ -187,6 +187,10 @@ describe('API keys and scanner device keys (e2e, real PostgreSQL)', () => {
     expect(revoked.status).toBe(204);
     const after = await api.http.get('/api/events/mine').set('authorization', withKey(key));
     expect(after.status).toBe(401);
+    // Public routes too: an integration polling the listing learns at once that it was cut off.
+    const listing = await api.http.get('/api/events').set('authorization', withKey(key));
+    expect(listing.status).toBe(401);
+    expect((await api.http.get('/api/events')).status).toBe(200);
     const { rows } = await db.sql.query('SELECT revoked_at FROM api_keys WHERE id = $1', [id]);
     expect(rows[0].revoked_at).not.toBeNull();
 

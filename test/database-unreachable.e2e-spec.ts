@@ -214,6 +214,11 @@ describe('PostgreSQL unreachable (e2e)', () => {
         api.http
           .delete(`/api/events/${event.id}/device-keys/${randomUUID()}`)
           .set('authorization', asOrganizer),
+      'PUT /api/orders/:id/attendees': () =>
+        api.http
+          .put(`/api/orders/${orderId}/attendees`)
+          .set('authorization', asBuyer)
+          .send({ attendees: [{ ticketTypeId: typeId, name: 'Grace' }] }),
       'PATCH /api/tickets/:code/attendee': () =>
         api.http
           .patch('/api/tickets/abcdefghijklmnopqrstuv/attendee')

@@ -1,5 +1,7 @@
 import { bearer, createEvent } from './support/events.js';
-import { payOrder, placeOrder } from './support/orders.js';
+import { expectMoneyInvariant } from './support/money.js';
+import { expectStockInvariant, payOrder, placeOrder } from './support/orders.js';
+import { settleMoney } from './support/payments.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createUser, type TestUser } from './support/users.js';
@@ -207,6 +209,47 @@ describe('Event team: MANAGER and SCANNER (e2e, real PostgreSQL)', () => {
     expect(again.status).toBe(404);
   });
 
+  it('a demoted organizer keeps no power over its events; its device key stops with it', async () => {
+    const former = await createUser(api, db, 'ADMIN');
+    const event = await createEvent(api, former);
+    const draft = await createEvent(api, former, { published: false });
+    const device = await api.http
+      .post(`/api/events/${event.id}/device-keys`)
+      .set('authorization', bearer(former))
+      .send({ name: 'Door' });
+    expect(device.status).toBe(201);
+    const demoted = await api.http
+      .put(`/api/users/${former.id}/role`)
+      .set('authorization', bearer(organizer))
+      .send({ role: 'USER' });
+    expect(demoted.status).toBe(200);
+
+    const patch = await api.http
+      .patch(`/api/events/${event.id}`)
+      .set('authorization', bearer(former))
+      .send({ title: 'Still mine?' });
+    expect(patch.status).toBe(403);
+    const cancel = await api.http
+      .post(`/api/events/${event.id}/cancel`)
+      .set('authorization', bearer(former));
+    expect(cancel.status).toBe(403);
+    const orders = await api.http
+      .get(`/api/events/${event.id}/orders`)
+      .set('authorization', bearer(former));
+    expect(orders.status).toBe(403);
+    expect(
+      (await api.http.get(`/api/events/${draft.id}`).set('authorization', bearer(former))).status,
+    ).toBe(404);
+    const log = await api.http
+      .get(`/api/events/${event.id}/check-ins`)
+      .set('authorization', `Bearer ${device.body.key}`);
+    expect(log.status).toBe(403);
+    const { rows } = await db.sql.query('SELECT title, cancelled_at FROM events WHERE id = $1', [
+      event.id,
+    ]);
+    expect(rows).toEqual([{ title: 'Test Event', cancelled_at: null }]);
+  });
+
   it('a draft is visible to its team and a 404 to everyone else', async () => {
     const draft = await createEvent(api, organizer, { published: false });
     const scanner = await createUser(api, db);
@@ -264,5 +307,8 @@ describe('Event team: MANAGER and SCANNER (e2e, real PostgreSQL)', () => {
       [held.body.id],
     );
     expect(rows).toEqual([{ reason: 'CANCELLED_BY_ORGANIZER', amount_cents: 5000 }]);
+    await settleMoney(db, [api]);
+    await expectMoneyInvariant(db);
+    await expectStockInvariant(db);
   });
 });

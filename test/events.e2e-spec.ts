@@ -62,6 +62,7 @@ describe('Events and ticket types (e2e, real PostgreSQL and Redis)', () => {
         refundDeadline: null,
         refundFeeCents: 0,
         refundFeePercent: 0,
+        requireAttendeeNames: false,
         ticketTypes: [
           {
             id: expect.any(String),

@@ -64,6 +64,7 @@ describe('Orders and tickets (e2e, real PostgreSQL)', () => {
       refundedAt: null,
       tickets: [],
       payment: null,
+      attendees: [],
     });
     const holdMs = Date.parse(held.body.expiresAt) - before;
     expect(holdMs).toBeGreaterThan(899_000);

@@ -19,6 +19,7 @@ export interface EventBody {
   refundDeadline?: string | null;
   refundFeeCents?: number;
   refundFeePercent?: number;
+  requireAttendeeNames?: boolean;
   ticketTypes?: Record<string, unknown>[];
 }
 

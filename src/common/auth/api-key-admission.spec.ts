@@ -58,8 +58,11 @@ describe('API key admission', () => {
     });
   });
 
-  it('on a public route, a key that cannot be used there means anonymous, never an error', () => {
-    expect(admitApiKey(undefined, 'public', 'events:read')).toBeUndefined();
+  it('on a public route, an invalid key is still a 401; a valid one without the scope means anonymous', () => {
+    expect(refusal(() => admitApiKey(undefined, 'public', 'events:read'))).toEqual({
+      status: 401,
+      code: 'unauthorized',
+    });
     expect(admitApiKey(identity(), 'public', undefined)).toBeUndefined();
     expect(admitApiKey(identity(), 'public', 'events:read')?.id).toBe(identity().userId);
   });

@@ -13,17 +13,18 @@ export function apiKeyOf(authorization: string | undefined): string | undefined 
 /**
  * Who an API key lets in on a route, or why not. A key needs the scope the route names (a route
  * that names none refuses keys), and then acts as its owner with the role the owner has now: it
- * never has more rights than its account. On a public route a key that cannot be used there
- * simply means an anonymous caller, as a bad token does.
+ * never has more rights than its account. A key that is unknown, revoked or expired is a 401
+ * everywhere, public routes included, so an integration learns at once that it was cut off; on a
+ * public route a valid key without the route's scope means an anonymous caller.
  */
 export function admitApiKey(
   identity: ApiKeyIdentity | undefined,
   rule: AccessRule,
   scope: ApiKeyScope | undefined,
 ): AuthUser | undefined {
-  const usable = identity && scope !== undefined && identity.scopes.includes(scope);
-  if (rule === 'public') return usable ? asCaller(identity) : undefined;
   if (!identity) throw CommonErrors.unauthorized('The API key is unknown, revoked or expired.');
+  const usable = scope !== undefined && identity.scopes.includes(scope);
+  if (rule === 'public') return usable ? asCaller(identity) : undefined;
   if (scope === undefined) {
     throw new DomainError(
       403,

@@ -112,6 +112,11 @@ export const PROBLEMS = {
     detail: 'The event is cancelled; it can no longer be changed.',
   },
   'event-already-cancelled': { statuses: [409], detail: 'The event is already cancelled.' },
+  'attendee-names-required': {
+    statuses: [409],
+    detail: 'This event needs a name for every ticket: 1 of 2 are named.',
+    extensions: { tickets: count, named: count },
+  },
   'already-on-team': {
     statuses: [409],
     detail: 'This account is already on the event’s team; change its role instead.',

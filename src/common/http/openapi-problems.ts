@@ -220,6 +220,11 @@ function completeOperation({ method, operation }: OperationFacts): void {
     400: [...(DEFAULT_CODES[400] ?? []), ...(hasBody ? BODY_CODES : [])],
     503: operation['x-uses-database'] === false ? ['shutting-down'] : (DEFAULT_CODES[503] ?? []),
   };
+  // A public operation that takes API keys refuses one that is unknown, revoked or expired.
+  if (access === 'public' && operation['x-api-key-scope'] !== undefined) {
+    standard[401] = ['unauthorized'];
+    responses[401] ??= { description: 'An API key was sent that is unknown, revoked or expired.' };
+  }
   if (access !== 'public') {
     standard[401] = ['unauthorized'];
     // An API key is refused where the route names no scope, or names one the key lacks.

@@ -5,14 +5,19 @@ import { mayDo, type EventAction, type EventRole } from './event-permissions.js'
 import { EventsErrors } from './events.errors.js';
 import { EventsRepository } from './events.repository.js';
 
-/** The caller's place on one event: its organizer, a member of its team, or nobody (null). */
+/**
+ * The caller's place on one event: its organizer (while that account is still an ADMIN: a
+ * demoted organizer keeps no power over its events), a member of its team, or nobody (null).
+ */
 export function roleOn(
   event: Pick<EventSummary, 'organizerId'>,
   caller: AuthUser | undefined,
   teamRole: EventRole | null,
+  organizerIsAdmin: boolean,
 ): EventRole | null {
   if (!caller) return null;
-  return event.organizerId === caller.id ? 'ORGANIZER' : teamRole;
+  if (event.organizerId === caller.id) return organizerIsAdmin ? 'ORGANIZER' : null;
+  return teamRole;
 }
 
 /** A device key acts on its one event only; everything else is as if it did not exist. */
@@ -39,7 +44,7 @@ export class EventAccess {
     if (!withinDeviceKey(caller, eventId)) throw EventsErrors.eventNotFound();
     const found = await this.events.findSummaryWithTeamRole(eventId, caller.id);
     if (!found) throw EventsErrors.eventNotFound();
-    const role = roleOn(found.event, caller, found.teamRole);
+    const role = roleOn(found.event, caller, found.teamRole, found.organizerIsAdmin);
     if (!found.event.published && !mayDo(role, 'see-draft')) throw EventsErrors.eventNotFound();
     if (role === null) throw EventsErrors.notOrganizer();
     if (!mayDo(role, action)) throw EventsErrors.roleInsufficient(role, action);
@@ -73,7 +78,9 @@ export class EventAccess {
     action: EventAction,
   ): Promise<boolean> {
     if (!withinDeviceKey(caller, event.id)) return false;
-    if (event.organizerId === caller.id) return mayDo('ORGANIZER', action);
+    if (event.organizerId === caller.id) {
+      return (await this.events.isAdmin(caller.id)) && mayDo('ORGANIZER', action);
+    }
     return mayDo(await this.events.findTeamRole(event.id, caller.id), action);
   }
 }

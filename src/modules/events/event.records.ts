@@ -27,6 +27,7 @@ export interface EventRecord {
   refundDeadline: Date | null;
   refundFeeCents: number;
   refundFeePercent: number;
+  requireAttendeeNames: boolean;
   createdAt: Date;
   updatedAt: Date;
   ticketTypes: TicketTypeRecord[];
@@ -47,6 +48,7 @@ export interface EventFields {
   refundDeadline: Date | null;
   refundFeeCents: number;
   refundFeePercent: number;
+  requireAttendeeNames: boolean;
 }
 
 export interface TicketTypeFields {

@@ -29,6 +29,7 @@ export const EVENT_FIELDS = {
   refundDeadline: true,
   refundFeeCents: true,
   refundFeePercent: true,
+  requireAttendeeNames: true,
   createdAt: true,
   updatedAt: true,
 } as const;

@@ -93,18 +93,37 @@ export class EventsRepository {
     return this.prisma.event.findUnique({ where: { id }, select: EVENT_FIELDS });
   }
 
-  /** The event and the user's role on its team (null when not a member), in one query. */
+  /**
+   * The event, the user's role on its team (null when not a member), and whether its organizer's
+   * account is still an organizer (ADMIN), in one query.
+   */
   async findSummaryWithTeamRole(
     id: string,
     userId: string,
-  ): Promise<{ event: EventSummary; teamRole: EventRole | null } | null> {
+  ): Promise<{
+    event: EventSummary;
+    teamRole: EventRole | null;
+    organizerIsAdmin: boolean;
+  } | null> {
     const found = await this.prisma.event.findUnique({
       where: { id },
-      select: { ...EVENT_FIELDS, team: { where: { userId }, select: { role: true } } },
+      select: {
+        ...EVENT_FIELDS,
+        team: { where: { userId }, select: { role: true } },
+        organizer: { select: { role: true } },
+      },
     });
     if (!found) return null;
-    const { team, ...event } = found;
-    return { event, teamRole: team[0]?.role ?? null };
+    const { team, organizer, ...event } = found;
+    return { event, teamRole: team[0]?.role ?? null, organizerIsAdmin: organizer.role === 'ADMIN' };
+  }
+
+  async isAdmin(userId: string): Promise<boolean> {
+    const user = await this.prisma.user.findUnique({
+      where: { id: userId },
+      select: { role: true },
+    });
+    return user?.role === 'ADMIN';
   }
 
   async findTeamRole(eventId: string, userId: string): Promise<EventRole | null> {

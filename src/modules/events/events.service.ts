@@ -85,6 +85,7 @@ export class EventsService {
       refundDeadline: toDateOrNull(input.refundDeadline) ?? null,
       refundFeeCents: input.refundFeeCents ?? 0,
       refundFeePercent: input.refundFeePercent ?? 0,
+      requireAttendeeNames: input.requireAttendeeNames ?? false,
     };
     const ticketTypes: TicketTypeFields[] = (input.ticketTypes ?? []).map((type) => ({
       name: type.name,
@@ -126,6 +127,7 @@ export class EventsService {
       refundDeadline: toDateOrNull(input.refundDeadline),
       refundFeeCents: input.refundFeeCents,
       refundFeePercent: input.refundFeePercent,
+      requireAttendeeNames: input.requireAttendeeNames,
     };
     if (changes.startsAt || changes.endsAt) {
       const errors = eventDateErrors(

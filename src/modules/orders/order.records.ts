@@ -10,6 +10,13 @@ export interface OrderItemRecord {
   unitPriceCents: number;
 }
 
+/** Who one ticket is for, as the buyer gave it; the n-th of a type names its n-th ticket. */
+export interface AttendeeName {
+  ticketTypeId: string;
+  name: string;
+  email: string | null;
+}
+
 export interface OrderRecord {
   id: string;
   userId: string;
@@ -27,6 +34,8 @@ export interface OrderRecord {
   tickets: TicketRecord[];
   /** The latest payment attempt, if any. */
   payment: PaymentRecord | null;
+  /** Names given for its tickets (before they exist); null when none were. */
+  attendees: AttendeeName[] | null;
 }
 
 /** An order with what its cancellation rules need to know of its event. */

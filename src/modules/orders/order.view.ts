@@ -12,6 +12,7 @@ export function orderViewSql(where: string, tail = ''): string {
   SELECT o.id, o.user_id AS "userId", o.event_id AS "eventId", o.status, o.total_cents AS "totalCents",
          o.currency, o.expires_at AS "expiresAt", o.created_at AS "createdAt", o.paid_at AS "paidAt",
          o.cancelled_at AS "cancelledAt", o.refunded_cents AS "refundedCents", o.refunded_at AS "refundedAt",
+         o.attendees,
          (SELECT coalesce(json_agg(json_build_object('ticketTypeId', i.ticket_type_id, 'name', i.name,
                                                      'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
                                    ORDER BY i.ticket_type_id), '[]')

@@ -1,5 +1,5 @@
 import { KeyScope } from '../../common/auth/api-key-scopes.js';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -18,7 +18,9 @@ import { PageQuery } from '../../common/http/pagination.js';
 import { uuidParam } from '../../common/http/uuid-param.js';
 import { CreateOrderInput } from './dto/create-order.input.js';
 import { OrderListOutput, OrderOutput } from './dto/order.output.js';
+import { AttendeeNamesInput, type AttendeeNameInput } from './dto/attendee-names.input.js';
 import { PayOrderInput } from './dto/pay-order.input.js';
+import type { AttendeeName } from './order.records.js';
 import {
   IdempotencyKey,
   REPLAY_HEADER,
@@ -125,13 +127,14 @@ export class OrdersController {
     409,
     'Not pending (`order-not-pending`, with `orderStatus`), its hold ran out (`order-expired`), cancelled while the payment ran ' +
       '(`order-not-payable`: the charge is refunded), another payment of it is open (`payment-in-progress`), too many declines ' +
-      '(`too-many-declines`), or the Idempotency-Key is in use.',
+      '(`too-many-declines`), the event requires a name for every ticket (`attendee-names-required`), or the Idempotency-Key is in use.',
     [
       'order-not-pending',
       'order-expired',
       'order-not-payable',
       'payment-in-progress',
       'too-many-declines',
+      'attendee-names-required',
       'idempotency-key-in-use',
     ],
   )
@@ -149,7 +152,34 @@ export class OrdersController {
     @IdempotencyKey() idempotent: IdempotentRequest | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderOutput> {
-    return send(reply, await this.orders.pay(caller, id, input.paymentToken, idempotent));
+    const attendees = input.attendees?.map(toAttendeeName) ?? null;
+    return send(
+      reply,
+      await this.orders.pay(caller, id, { token: input.paymentToken, attendees }, idempotent),
+    );
+  }
+
+  @Put(':id/attendees')
+  @SignedIn()
+  @KeyScope('orders:write')
+  @ApiOperation({
+    operationId: 'nameOrderAttendees',
+    summary: 'Name who the tickets of a pending order are for (its buyer)',
+    description:
+      'Replaces any names given before. The tickets take them when the order is paid; after that, ' +
+      'rename a ticket with PATCH /api/tickets/{code}/attendee. An event that requires names refuses ' +
+      'a payment until every ticket is named (409 `attendee-names-required`).',
+  })
+  @ApiOkResponse({ type: OrderOutput, description: 'The order, with its `attendees`.' })
+  @ApiBadRequest()
+  @ApiNotFound('The order')
+  @ApiProblem(409, 'The order is no longer pending.', ['order-not-pending'])
+  async nameAttendees(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Body() input: AttendeeNamesInput,
+  ): Promise<OrderOutput> {
+    return this.orders.nameAttendees(caller, id, input.attendees.map(toAttendeeName));
   }
 
   @Post(':id/checkout')
@@ -179,7 +209,8 @@ export class OrdersController {
   ])
   @ApiProblem(
     409,
-    'Not pending, hold ran out, a server-side payment of it is in progress, too many declines, free (`nothing-to-pay`), ' +
+    'Not pending, hold ran out, a server-side payment of it is in progress, too many declines, names required ' +
+      '(`attendee-names-required`: name them first with PUT …/attendees), free (`nothing-to-pay`), ' +
       'no browser confirmation with this provider (`checkout-unavailable`), or the Idempotency-Key is in use.',
     [
       'order-not-pending',
@@ -187,6 +218,7 @@ export class OrdersController {
       'order-not-payable',
       'payment-in-progress',
       'too-many-declines',
+      'attendee-names-required',
       'nothing-to-pay',
       'checkout-unavailable',
       'idempotency-key-in-use',
@@ -262,4 +294,8 @@ export class OrdersController {
   ): Promise<OrderOutput> {
     return OrderOutput.from(await this.orders.get(caller, id));
   }
+}
+
+function toAttendeeName(given: AttendeeNameInput): AttendeeName {
+  return { ticketTypeId: given.ticketTypeId, name: given.name, email: given.email ?? null };
 }

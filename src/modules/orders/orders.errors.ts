@@ -15,6 +15,19 @@ export const OrdersErrors = {
         orderStatus: status,
       },
     ),
+  attendeesDoNotMatch: () =>
+    CommonErrors.validation([
+      {
+        field: 'attendees',
+        message: 'must name ticket types of the order, with no more names than tickets of each',
+      },
+    ]),
+  namesRequired: (tickets: number, named: number) =>
+    CommonErrors.conflict(
+      'attendee-names-required',
+      `This event needs a name for every ticket: ${named} of ${tickets} are named. Give them with the payment or with PUT /api/orders/{id}/attendees.`,
+      { tickets, named },
+    ),
   holdExpired: () =>
     CommonErrors.conflict(
       'order-expired',

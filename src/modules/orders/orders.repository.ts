@@ -3,6 +3,7 @@ import { describeDatabaseError } from '../../common/errors/error-mapper.js';
 import { pageWindow } from '../../common/http/pagination.js';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
 import type {
+  AttendeeName,
   CancelOutcome,
   HoldOutcome,
   OrderRecord,
@@ -29,6 +30,12 @@ const ORDERS_OF_EVENT = `
     )}) v
     JOIN users u ON u.id = v."userId"
    ORDER BY v."createdAt" DESC, v.id DESC`;
+
+export type NameOutcome =
+  | { outcome: 'NAMED' }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'NOT_PENDING'; orderStatus: OrderStatus }
+  | { outcome: 'DO_NOT_MATCH' };
 
 export interface EventOrdersFilter {
   status?: OrderStatus;
@@ -170,6 +177,28 @@ export class OrdersRepository {
       orders: orders.rows.map((row) => ({ ...toOrderView(row), buyer: row.buyer })),
       total,
     };
+  }
+
+  /** Stores names for a pending order's tickets, if they fit its items (eventflow_attendees_fit). */
+  async nameAttendees(
+    orderId: string,
+    userId: string,
+    attendees: AttendeeName[],
+  ): Promise<NameOutcome> {
+    const given = JSON.stringify(attendees);
+    const named = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE orders SET attendees = ${given}::jsonb
+       WHERE id = ${orderId}::uuid AND user_id = ${userId}::uuid AND status = 'PENDING'
+         AND eventflow_attendees_fit(id, ${given}::jsonb)
+      RETURNING id`;
+    if (named.length > 0) return { outcome: 'NAMED' };
+    const order = await this.prisma.order.findFirst({
+      where: { id: orderId, userId },
+      select: { status: true },
+    });
+    if (!order) return { outcome: 'NOT_FOUND' };
+    if (order.status !== 'PENDING') return { outcome: 'NOT_PENDING', orderStatus: order.status };
+    return { outcome: 'DO_NOT_MATCH' };
   }
 
   /** PENDING -> CANCELLED, stock back (eventflow_cancel_pending_order). */

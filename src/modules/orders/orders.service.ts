@@ -13,7 +13,7 @@ import { replay, type IdempotentRequest } from './idempotency/idempotency.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { EventAccess } from '../events/event-access.js';
 import { HoldBatcher } from './hold-batcher.js';
-import type { HoldOutcome, OrderRecord, OrderWithEvent } from './order.records.js';
+import type { AttendeeName, HoldOutcome, OrderRecord, OrderWithEvent } from './order.records.js';
 import { holdRefusal, OrdersErrors } from './orders.errors.js';
 import { OrdersRepository } from './orders.repository.js';
 import { buyerRefundCents, refundDeadlineOf } from './refund-policy.js';
@@ -109,11 +109,17 @@ export class OrdersService {
   async pay(
     caller: AuthUser,
     orderId: string,
-    paymentToken: string,
+    payment: { token: string; attendees: AttendeeName[] | null },
     idempotent?: IdempotentRequest,
   ): Promise<OrderAnswer> {
+    const paymentToken = payment.token;
     return this.idempotently(caller, idempotent, async (paymentId) => {
-      const begun = await this.payments.begin(caller.id, orderId, paymentId ?? randomUUID());
+      const begun = await this.payments.begin(
+        caller.id,
+        orderId,
+        paymentId ?? randomUUID(),
+        payment.attendees,
+      );
       switch (begun.outcome) {
         case 'STARTED':
           return this.answerCharge(
@@ -172,9 +178,7 @@ export class OrdersService {
   async cancel(caller: AuthUser, orderId: string): Promise<OrderOutput> {
     const order = await this.orders.findById(orderId);
     if (!order) throw OrdersErrors.orderNotFound();
-    const byOrganizer =
-      order.event.organizerId === caller.id ||
-      (order.userId !== caller.id && (await this.mayAct(caller, order, 'refund-orders')));
+    const byOrganizer = await this.mayAct(caller, order, 'refund-orders');
     if (order.userId !== caller.id && !byOrganizer) throw OrdersErrors.orderNotFound();
     if (order.status === 'PENDING') {
       const outcome = await this.orders.cancelPending(order.id);
@@ -231,6 +235,28 @@ export class OrdersService {
   ): Promise<{ orders: OrderRecord[]; meta: PageMeta }> {
     const { orders, total } = await this.orders.listForBuyer(caller.id, page, limit);
     return { orders, meta: pageMeta(page, limit, total) };
+  }
+
+  /**
+   * Names who the tickets of a pending order will be for, before they exist (they take the names
+   * when the order is paid). The condition is in the update: an order paid meanwhile is a 409.
+   */
+  async nameAttendees(
+    caller: AuthUser,
+    orderId: string,
+    attendees: AttendeeName[],
+  ): Promise<OrderOutput> {
+    const outcome = await this.orders.nameAttendees(orderId, caller.id, attendees);
+    switch (outcome.outcome) {
+      case 'NAMED':
+        return this.orderOutput(orderId);
+      case 'NOT_FOUND':
+        throw OrdersErrors.orderNotFound();
+      case 'NOT_PENDING':
+        throw OrdersErrors.notPending(outcome.orderStatus);
+      case 'DO_NOT_MATCH':
+        throw OrdersErrors.attendeesDoNotMatch();
+    }
   }
 
   /**
@@ -354,6 +380,10 @@ function notPayable(begun: BeginOutcome) {
       return OrdersErrors.holdExpired();
     case 'TOO_MANY_DECLINES':
       return OrdersErrors.tooManyDeclines(begun.expiresAt);
+    case 'ATTENDEES_DO_NOT_MATCH':
+      return OrdersErrors.attendeesDoNotMatch();
+    case 'NAMES_REQUIRED':
+      return OrdersErrors.namesRequired(begun.tickets, begun.named);
     default:
       throw new Error(`eventflow_begin_payment answered ${begun.outcome}, which is not a refusal`);
   }
@@ -373,6 +403,7 @@ function heldOrderOutput(order: HeldOrder): OrderOutput {
     cancelledAt: null,
     refundedCents: 0,
     refundedAt: null,
+    attendees: null,
     tickets: [],
     payment: null,
   });

@@ -27,7 +27,9 @@ export type BeginOutcome =
   | { outcome: 'NOT_PENDING'; orderStatus: string }
   | { outcome: 'EXPIRED' }
   | { outcome: 'FREE' }
-  | { outcome: 'TOO_MANY_DECLINES'; expiresAt: string };
+  | { outcome: 'TOO_MANY_DECLINES'; expiresAt: string }
+  | { outcome: 'ATTENDEES_DO_NOT_MATCH' }
+  | { outcome: 'NAMES_REQUIRED'; tickets: number; named: number };
 
 /** What eventflow_payment_succeeded answers. */
 export type SuccessOutcome =

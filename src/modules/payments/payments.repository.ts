@@ -1,3 +1,4 @@
+import type { AttendeeName } from '../orders/order.records.js';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
 import type { PaymentProviderName } from './payment-provider.js';
@@ -15,6 +16,8 @@ export interface BeginRequest {
   provider: PaymentProviderName;
   leaseSeconds: number;
   maxDeclines: number;
+  /** Names for the order's tickets, stored with the attempt; null keeps what the order has. */
+  attendees: AttendeeName[] | null;
 }
 
 /**
@@ -30,7 +33,7 @@ export class PaymentsRepository {
   async begin(request: BeginRequest): Promise<BeginOutcome> {
     const result = await this.prisma.pool.query<{ outcome: BeginOutcome }>({
       name: 'eventflow_begin_payment',
-      text: 'SELECT eventflow_begin_payment($1::uuid, $2::uuid, $3::uuid, $4, $5::int, $6::int) AS outcome',
+      text: 'SELECT eventflow_begin_payment($1::uuid, $2::uuid, $3::uuid, $4, $5::int, $6::int, $7::jsonb) AS outcome',
       values: [
         request.paymentId,
         request.orderId,
@@ -38,6 +41,7 @@ export class PaymentsRepository {
         request.provider,
         request.leaseSeconds,
         request.maxDeclines,
+        request.attendees === null ? null : JSON.stringify(request.attendees),
       ],
     });
     return result.rows[0].outcome;

@@ -1,3 +1,4 @@
+import type { AttendeeName } from '../orders/order.records.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service.js';
@@ -70,8 +71,14 @@ export class PaymentsService {
   }
 
   /** Opens an attempt for the buyer's order, or says why not (eventflow_begin_payment). */
-  begin(buyerId: string, orderId: string, paymentId: string): Promise<BeginOutcome> {
+  begin(
+    buyerId: string,
+    orderId: string,
+    paymentId: string,
+    attendees: AttendeeName[] | null = null,
+  ): Promise<BeginOutcome> {
     return this.payments.begin({
+      attendees,
       paymentId,
       orderId,
       buyerId,

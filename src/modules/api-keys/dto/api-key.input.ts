@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../../common/auth/api-key-scopes.js';
 import { IsZonedDateTime } from '../../../common/http/dates.js';
@@ -6,6 +7,7 @@ import { OptionalNullable } from '../../../common/http/optional.js';
 
 export class DeviceKeyInput {
   @ApiProperty({ example: 'North door phone', minLength: 1, maxLength: 100 })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 100)
   name: string;
@@ -27,8 +29,8 @@ export class ApiKeyInput extends DeviceKeyInput {
     enum: API_KEY_SCOPES,
     example: ['events:read', 'orders:read'],
     description:
-      'What the key may do, on top of what its account may do: events:read (your events, their ' +
-      'sales and team), events:write (create and change events and ticket types), orders:read ' +
+      'What the key may do, always within what its account may do: events:read (the listing, ' +
+      'your events, their sales figures), events:write (create, change, cancel events; ticket types), orders:read ' +
       '(orders, tickets, attendees), orders:write (hold, pay, cancel, name attendees), ' +
       'checkins:read (the scan log), checkins:write (check tickets in).',
   })

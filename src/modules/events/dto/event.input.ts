@@ -115,6 +115,15 @@ export class CreateEventInput {
   @Max(100)
   refundFeePercent?: number;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Every ticket must name its attendee before its order is paid (PUT /api/orders/{id}/attendees, or with the payment).',
+  })
+  @OptionalNotNull()
+  @IsBoolean()
+  requireAttendeeNames?: boolean;
+
   @ApiPropertyOptional({ type: [CreateTicketTypeInput], maxItems: 20 })
   @OptionalNotNull()
   @ArrayOfObjects(() => CreateTicketTypeInput)

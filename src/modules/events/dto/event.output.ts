@@ -67,6 +67,8 @@ export class EventOutput {
     description: 'Whole percent of the total kept, besides refundFeeCents.',
   })
   refundFeePercent: number;
+  @ApiProperty({ description: 'Whether every ticket must be named before its order is paid.' })
+  requireAttendeeNames: boolean;
   @ApiProperty({ type: [TicketTypeOutput] }) ticketTypes: TicketTypeOutput[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -87,6 +89,7 @@ export class EventOutput {
       refundDeadline: event.refundDeadline?.toISOString() ?? null,
       refundFeeCents: event.refundFeeCents,
       refundFeePercent: event.refundFeePercent,
+      requireAttendeeNames: event.requireAttendeeNames,
       ticketTypes: event.ticketTypes.map((type) => TicketTypeOutput.from(type)),
       createdAt: event.createdAt.toISOString(),
       updatedAt: event.updatedAt.toISOString(),

@@ -29,6 +29,13 @@ export class OrderItemOutput {
   }
 }
 
+export class AttendeeNameOutput {
+  @ApiProperty({ format: 'uuid' }) ticketTypeId: string;
+  @ApiProperty({ example: 'Grace Hopper' }) name: string;
+  @ApiProperty({ type: String, nullable: true, example: 'grace@example.com' })
+  email: string | null;
+}
+
 @ApiExtraModels(PaymentOutput)
 export class OrderOutput {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -86,6 +93,14 @@ export class OrderOutput {
   })
   payment: PaymentOutput | null;
 
+  @ApiProperty({
+    type: [AttendeeNameOutput],
+    description:
+      'Names given for its tickets before they exist (PUT …/attendees or with the payment); ' +
+      'the n-th of a ticket type names its n-th ticket. Empty when none were given.',
+  })
+  attendees: AttendeeNameOutput[];
+
   static from(order: Omit<OrderRecord, 'userId'>, clientSecret: string | null = null): OrderOutput {
     return {
       id: order.id,
@@ -102,6 +117,11 @@ export class OrderOutput {
       refundedAt: order.refundedAt?.toISOString() ?? null,
       tickets: order.tickets.map((ticket) => TicketOutput.from(ticket)),
       payment: order.payment ? PaymentOutput.from(order.payment, clientSecret) : null,
+      attendees: (order.attendees ?? []).map(({ ticketTypeId, name, email }) => ({
+        ticketTypeId,
+        name,
+        email,
+      })),
     };
   }
 }

@@ -1,5 +1,12 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsString, Length } from 'class-validator';
+import { ArrayOfObjects } from '../../../common/http/nested.js';
+import { OptionalNotNull } from '../../../common/http/optional.js';
+import {
+  ATTENDEES_DESCRIPTION,
+  AttendeeNameInput,
+  MAX_ATTENDEE_NAMES,
+} from './attendee-names.input.js';
 
 export class PayOrderInput {
   @ApiProperty({
@@ -12,4 +19,14 @@ export class PayOrderInput {
   @IsString()
   @Length(1, 200)
   paymentToken: string;
+
+  @ApiPropertyOptional({
+    type: [AttendeeNameInput],
+    maxItems: MAX_ATTENDEE_NAMES,
+    description: `${ATTENDEES_DESCRIPTION} Replaces names given before; left out, those stand.`,
+  })
+  @OptionalNotNull()
+  @ArrayOfObjects(() => AttendeeNameInput)
+  @ArrayMaxSize(MAX_ATTENDEE_NAMES)
+  attendees?: AttendeeNameInput[];
 }

@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { CommonErrors } from '../errors/domain-error.js';
+import { CommonErrors, DomainError } from '../errors/domain-error.js';
 import { ACCESS_RULE, type AccessRule } from './access.decorators.js';
 import type { AuthUser } from './auth-user.js';
 import { admitApiKey, apiKeyOf } from './api-key-admission.js';
 import { API_KEY_LOOKUP, type ApiKeyLookup } from './api-key-lookup.js';
 import { KEY_SCOPE, type ApiKeyScope } from './api-key-scopes.js';
+import { KeyLookupLimiter } from './key-lookup-limiter.js';
 import { ROLE_LOOKUP, type RoleLookup } from './role-lookup.js';
 
 /**
@@ -19,6 +20,7 @@ import { ROLE_LOOKUP, type RoleLookup } from './role-lookup.js';
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(AccessGuard.name);
+  private readonly keyLookups = new KeyLookupLimiter();
 
   constructor(
     private readonly reflector: Reflector,
@@ -46,7 +48,7 @@ export class AccessGuard extends AuthGuard('jwt') {
         context.getHandler(),
         context.getClass(),
       ]);
-      request.user = admitApiKey(await this.keys.identify(key), rule, scope);
+      request.user = admitApiKey(await this.identifyKey(request, key), rule, scope);
       return true;
     }
     if (rule === 'public') {
@@ -73,6 +75,23 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (role !== 'ADMIN') {
       throw CommonErrors.forbidden('Only organizers (role ADMIN) may use this route.');
     }
+  }
+
+  private async identifyKey(request: FastifyRequest, key: string) {
+    const retryAfter = this.keyLookups.retryAfterSeconds(request.ip);
+    if (retryAfter > 0) {
+      throw new DomainError(
+        429,
+        'rate-limited',
+        'Too Many Requests',
+        `Too many unknown API keys from this client; try again in ${retryAfter} s.`,
+        {},
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
+    const identity = await this.keys.identify(key);
+    if (!identity) this.keyLookups.recordFailure(request.ip);
+    return identity;
   }
 
   /** Public routes show more to a signed-in caller; a bad token there just means anonymous. */

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth-user.js';
-import { CommonErrors, DomainError } from '../../common/errors/domain-error.js';
+import { CommonErrors } from '../../common/errors/domain-error.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import { EventAccess } from '../events/event-access.js';
 import type { TicketRecord } from '../tickets/ticket.records.js';
+import { TicketsErrors } from '../tickets/tickets.errors.js';
 import type { ScanRecord } from './check-in.records.js';
 import { CheckInsRepository } from './check-ins.repository.js';
 
@@ -28,25 +29,8 @@ export class CheckInsService {
     if (result === 'UNKNOWN' || !ticket)
       throw CommonErrors.notFound('A ticket with this code for this event');
     const checkedInAt = ticket.checkedInAt ? new Date(ticket.checkedInAt) : null;
-    if (result === 'VOID') {
-      throw new DomainError(
-        409,
-        'ticket-void',
-        'Conflict',
-        'This ticket is void (its order was cancelled or refunded).',
-      );
-    }
-    if (result === 'ALREADY_CHECKED_IN') {
-      throw new DomainError(
-        409,
-        'already-checked-in',
-        'Conflict',
-        `This ticket was already used at ${checkedInAt?.toISOString()}.`,
-        {
-          checkedInAt: checkedInAt?.toISOString(),
-        },
-      );
-    }
+    if (result === 'VOID') throw TicketsErrors.void();
+    if (result === 'ALREADY_CHECKED_IN') throw TicketsErrors.alreadyCheckedIn(checkedInAt!);
     return { ticket: { ...ticket, checkedInAt }, checkedInAt: checkedInAt! };
   }
 

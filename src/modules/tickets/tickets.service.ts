@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import QRCode from 'qrcode';
 import type { AuthUser } from '../../common/auth/auth-user.js';
-import { CommonErrors, DomainError } from '../../common/errors/domain-error.js';
+import { CommonErrors } from '../../common/errors/domain-error.js';
 import { EventAccess } from '../events/event-access.js';
 import { pageMeta, type PageMeta } from '../../common/http/pagination.js';
 import type { TicketWithEventRecord } from './ticket.records.js';
+import { TicketsErrors } from './tickets.errors.js';
 import { TicketsRepository, type AttendeeChange } from './tickets.repository.js';
 
 @Injectable()
@@ -50,16 +51,10 @@ export class TicketsService {
     }
     const ticket = await this.tickets.findByCode(code);
     if (!ticket || ticket.userId !== caller.id) throw CommonErrors.notFound('The ticket');
-    if (ticket.status === 'VOID') {
-      throw new DomainError(409, 'ticket-void', 'Conflict', 'This ticket is void.');
-    }
-    const checkedInAt = ticket.checkedInAt!.toISOString();
-    throw new DomainError(
-      409,
-      'already-checked-in',
-      'Conflict',
-      `This ticket was used at ${checkedInAt}; who it was for can no longer change.`,
-      { checkedInAt },
+    if (ticket.status === 'VOID') throw TicketsErrors.void();
+    throw TicketsErrors.alreadyCheckedIn(
+      ticket.checkedInAt!,
+      '; who it was for can no longer change',
     );
   }
 

@@ -21,7 +21,7 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@prisma|content-disposition|@apidevtools/json-schema-ref-parser)/)',
+    '/node_modules/(?!(@nestjs|@prisma|content-disposition|@apidevtools/json-schema-ref-parser|request-filtering-agent)/)',
   ],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CacheModule } from './infrastructure/cache/cache.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
+import { JobsModule } from './infrastructure/jobs/jobs.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
@@ -23,6 +24,7 @@ import { StatsModule } from './modules/stats/stats.module.js';
 import { TeamModule } from './modules/team/team.module.js';
 import { TicketsModule } from './modules/tickets/tickets.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -36,6 +38,7 @@ export class AppModule {
         RedisModule,
         CacheModule,
         MetricsModule,
+        JobsModule,
         RateLimitModule,
         UsersModule,
         AuthModule,
@@ -47,6 +50,7 @@ export class AppModule {
         TeamModule,
         AttendeesModule,
         ApiKeysModule,
+        WebhooksModule,
         HealthModule,
         MetricsHttpModule,
       ],

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Logger as QueueLogger, runMigrations as installJobQueue } from 'graphile-worker';
 import pg from 'pg';
 
 /** The advisory lock key Prisma Migrate takes, so this and the real CLI exclude each other too. */
@@ -65,6 +66,14 @@ export async function applyMigrations({
       await applyOne(client, migration);
       applied.push(migration.name);
     }
+    // The job queue's own schema (graphile_worker), versioned by the library and installed or
+    // upgraded here, under the same lock: the outbox triggers call graphile_worker.add_job.
+    await installJobQueue({
+      connectionString: databaseUrl,
+      logger: new QueueLogger(() => (level, message) => {
+        if (level === 'error') log(`job queue schema: ${message}`);
+      }),
+    });
     return applied;
   } finally {
     await client.end().catch(() => {}); // ending the session releases the advisory lock

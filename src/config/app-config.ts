@@ -56,8 +56,49 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** Where the embedded PostgreSQL keeps its files when DATABASE_URL is absent. */
   dataDir: string;
+  /** The PostgreSQL job queue (graphile-worker) that delivers webhooks and emails. */
+  jobs: JobsConfig;
+  webhooks: WebhooksConfig;
+  mail: MailConfig;
   /** What is allowed but unwise (a low-variety JWT_SECRET outside production): logged at start. */
   warnings: string[];
+}
+
+export interface JobsConfig {
+  /** Run queued jobs in this instance (false: it only enqueues; another instance delivers). */
+  workerEnabled: boolean;
+  /** Jobs one instance runs at once. */
+  concurrency: number;
+  /** How often an idle worker looks for jobs whose time has come (new jobs wake it at once). */
+  pollIntervalMs: number;
+  /**
+   * A job locked longer than this belongs to an instance that died (no job of ours runs that
+   * long): it is unlocked and runs again. graphile-worker alone would wait four hours.
+   */
+  staleLockSeconds: number;
+}
+
+export interface WebhooksConfig {
+  /**
+   * Deliver to loopback, private and link-local addresses: for development and tests only (the
+   * start refuses it in production). Off, such endpoints are refused on creation and at delivery.
+   */
+  allowPrivateUrls: boolean;
+  /**
+   * Multiplies the retry schedule and the five days after which a failing endpoint is disabled:
+   * 1 in production; tests make it small to watch a whole schedule run.
+   */
+  retryScale: number;
+  /** Longest one delivery may take, connection to last byte. */
+  timeoutMs: number;
+}
+
+export interface MailConfig {
+  /** smtp:// or smtps:// with credentials; absent: mail is written to the log (not in production). */
+  smtpUrl: string | undefined;
+  from: string;
+  /** The link in a password-reset email; the token is appended as `?token=` (or `&token=`). */
+  passwordResetUrl: string;
 }
 
 export interface PaymentsConfig {

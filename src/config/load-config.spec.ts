@@ -7,7 +7,12 @@ import { ConfigError, loadConfig } from './load-config.js';
 
 /** 32 different characters: what a generated secret looks like to the variety rule. */
 const STRONG_SECRET = 'k3Xv9Qp2Lm7Rz4Tn8Wc1Yb6Hd5Fg0JsE';
-const PRODUCTION = { NODE_ENV: 'production', PAYMENT_PROVIDER: 'test', JWT_SECRET: STRONG_SECRET };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  PAYMENT_PROVIDER: 'test',
+  JWT_SECRET: STRONG_SECRET,
+  SMTP_URL: 'smtp://mail.example.com:587',
+};
 
 describe('loadConfig', () => {
   it('starts with no environment at all, with the documented defaults', () => {
@@ -88,7 +93,11 @@ describe('loadConfig', () => {
   });
 
   it('refuses a production start that does not say where the money goes, naming PAYMENT_PROVIDER', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: STRONG_SECRET,
+      SMTP_URL: 'smtp://mail.example.com',
+    };
     expect(() => loadConfig(production)).toThrow(
       /PAYMENT_PROVIDER is required when NODE_ENV=production/,
     );
@@ -217,6 +226,46 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '  ' })).toMatchObject({
       redisUrl: undefined,
       databaseUrl: undefined,
+    });
+  });
+
+  describe('webhooks, jobs and mail', () => {
+    it('refuses private webhook addresses in production, and a production start without SMTP', () => {
+      expect(() => loadConfig({ ...PRODUCTION, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' })).toThrow(
+        /WEBHOOK_ALLOW_PRIVATE_URLS=true is for development and tests only/,
+      );
+      const { SMTP_URL: _smtp, ...withoutSmtp } = PRODUCTION;
+      expect(() => loadConfig(withoutSmtp)).toThrow(
+        /SMTP_URL is required when NODE_ENV=production/,
+      );
+      expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).webhooks.allowPrivateUrls).toBe(
+        true,
+      );
+    });
+
+    it('reads the retry scale as a fraction of the real schedule, and nothing else', () => {
+      expect(loadConfig({}).webhooks.retryScale).toBe(1);
+      expect(loadConfig({ WEBHOOK_RETRY_SCALE: '0.001' }).webhooks.retryScale).toBe(0.001);
+      for (const bad of ['0', '2', '-1', 'fast', '1/10']) {
+        expect(() => loadConfig({ WEBHOOK_RETRY_SCALE: bad })).toThrow(
+          /WEBHOOK_RETRY_SCALE must be/,
+        );
+      }
+    });
+
+    it('defaults the reset link to this API and the job worker to on', () => {
+      const config = loadConfig({ PORT: '4000' });
+      expect(config.mail.passwordResetUrl).toBe(
+        'http://localhost:4000/api/auth/password-reset/confirm',
+      );
+      expect(config.jobs).toMatchObject({
+        workerEnabled: true,
+        concurrency: 8,
+        staleLockSeconds: 300,
+      });
+      expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(
+        /SMTP_URL must start with smtp:\/\/ or smtps:\/\//,
+      );
     });
   });
 });

@@ -180,6 +180,56 @@ function readDemoData(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], warnings: 
   return seed;
 }
 
+function readJobs(read: EnvReader): AppConfig['jobs'] {
+  return {
+    workerEnabled: read.boolean('JOB_WORKER_ENABLED', true),
+    concurrency: read.integer('JOB_CONCURRENCY', 8, 1, 100),
+    pollIntervalMs: read.integer('JOB_POLL_INTERVAL_MS', 1_000, 50, 60_000),
+    staleLockSeconds: read.integer('JOB_STALE_LOCK_SECONDS', 300, 1, 14_400),
+  };
+}
+
+function readWebhooks(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): AppConfig['webhooks'] {
+  const allowPrivateUrls = read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false);
+  if (allowPrivateUrls && nodeEnv === 'production') {
+    read.problems.push(
+      'WEBHOOK_ALLOW_PRIVATE_URLS=true is for development and tests only: in production it would let an endpoint reach internal services',
+    );
+  }
+  const rawScale = read.string('WEBHOOK_RETRY_SCALE');
+  let retryScale = 1;
+  if (rawScale !== undefined) {
+    retryScale = Number(rawScale);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(rawScale) || !(retryScale > 0) || retryScale > 1) {
+      read.problems.push(
+        `WEBHOOK_RETRY_SCALE must be a number above 0 and at most 1 (got "${rawScale}")`,
+      );
+      retryScale = 1;
+    }
+  }
+  return {
+    allowPrivateUrls,
+    retryScale,
+    timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000),
+  };
+}
+
+function readMail(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], port: number): AppConfig['mail'] {
+  const smtpUrl = read.url('SMTP_URL', ['smtp:', 'smtps:']);
+  if (smtpUrl === undefined && nodeEnv === 'production') {
+    read.problems.push(
+      'SMTP_URL is required when NODE_ENV=production: order confirmations and password resets are sent by email',
+    );
+  }
+  return {
+    smtpUrl,
+    from: read.string('MAIL_FROM') ?? 'EventFlow <no-reply@eventflow.invalid>',
+    passwordResetUrl:
+      read.url('PASSWORD_RESET_URL', ['http:', 'https:']) ??
+      `http://localhost:${port}/api/auth/password-reset/confirm`,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -209,9 +259,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const seedDemoData = readDemoData(read, nodeEnv, warnings);
   const orderHoldSeconds = read.integer('ORDER_HOLD_SECONDS', 900, 1, 86400);
+  const port = read.integer('PORT', 3000, 0, 65535);
   const config: AppConfig = {
     nodeEnv,
-    port: read.integer('PORT', 3000, 0, 65535),
+    port,
     databaseUrl,
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 500),
     databasePoolTimeoutMs: read.integer('DATABASE_POOL_TIMEOUT_MS', 5_000, 50, 60_000),
@@ -262,6 +313,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     seedDemoData,
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     dataDir: resolve(cwd, read.string('DATA_DIR') ?? '.data'),
+    jobs: readJobs(read),
+    webhooks: readWebhooks(read, nodeEnv),
+    mail: readMail(read, nodeEnv, port),
     warnings,
   };
 

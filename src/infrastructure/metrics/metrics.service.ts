@@ -14,6 +14,8 @@ export type PaymentOutcome =
   | 'refund_owed'
   | 'reconciled';
 export type RefundOutcome = 'succeeded' | 'failed';
+export type JobOutcome = 'succeeded' | 'failed';
+export type WebhookOutcome = 'succeeded' | 'failed' | 'refused';
 
 /**
  * Prometheus metrics of one application instance. Each instance has its own registry (several run
@@ -79,6 +81,35 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly jobs = new Histogram({
+    name: 'eventflow_job_duration_seconds',
+    help: 'Queued jobs run by this instance, by task and outcome (failed: retried by the queue).',
+    labelNames: ['task', 'outcome'] as const,
+    buckets: [0.005, 0.025, 0.1, 0.5, 2, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly webhookAttempts = new Counter({
+    name: 'eventflow_webhook_attempts_total',
+    help: 'Webhook delivery attempts: succeeded (2xx), failed (retried on the schedule), refused (the address is not allowed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly outboxLag = new Histogram({
+    name: 'eventflow_webhook_first_attempt_delay_seconds',
+    help: 'From the commit of a change to the first delivery attempt of its message.',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+    registers: [this.registry],
+  });
+
+  private readonly emails = new Counter({
+    name: 'eventflow_emails_total',
+    help: 'Emails handed to the mail server (or written to the log without one), by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(prisma: PrismaService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'eventflow_' });
     const pool = prisma.pool;
@@ -120,6 +151,24 @@ export class MetricsService {
 
   countCacheLookup(result: CacheResult): void {
     this.cache.inc({ result });
+  }
+
+  /** Call when a job starts; call the result with its outcome when it ends. */
+  startJob(task: string): (outcome: JobOutcome) => void {
+    const end = this.jobs.startTimer({ task });
+    return (outcome) => end({ outcome });
+  }
+
+  countWebhookAttempt(outcome: WebhookOutcome): void {
+    this.webhookAttempts.inc({ outcome });
+  }
+
+  observeFirstAttemptDelay(seconds: number): void {
+    this.outboxLag.observe(seconds);
+  }
+
+  countEmail(kind: string): void {
+    this.emails.inc({ kind });
   }
 
   render(): Promise<string> {

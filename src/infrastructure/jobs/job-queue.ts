@@ -1,0 +1,125 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import {
+  Logger as QueueLogger,
+  run,
+  type JobHelpers,
+  type LogLevel,
+  type Runner,
+  type TaskList,
+} from 'graphile-worker';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+export type JobHandler = (payload: unknown, helpers: JobHelpers) => Promise<void>;
+
+/** A job that runs on a schedule as well as when enqueued: a graphile-worker crontab line's time part. */
+export interface JobSchedule {
+  /** e.g. `* * * * *` for every minute. */
+  cron: string;
+}
+
+/**
+ * The PostgreSQL job queue (graphile-worker): jobs are rows in the graphile_worker schema, added
+ * in the transaction that makes them necessary (by SQL, `graphile_worker.add_job`, from the outbox
+ * triggers and repositories), taken by any instance with SKIP LOCKED and woken by LISTEN/NOTIFY.
+ * Feature modules define their tasks while the application is built; the worker starts once
+ * everything is ready and stops before the database connections close.
+ */
+@Injectable()
+export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('JobQueue');
+  private readonly tasks: TaskList = {};
+  private readonly crontab: string[] = [];
+  private runner: Runner | undefined;
+  private pool: pg.Pool | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.define('jobs:unlock-stale', () => this.unlockStale(), { cron: '* * * * *' });
+  }
+
+  /** Called from a feature's constructor or onModuleInit, before the worker starts. */
+  define(name: string, handler: JobHandler, schedule?: JobSchedule): void {
+    if (this.runner) throw new Error(`Job ${name} was defined after the worker started`);
+    if (this.tasks[name]) throw new Error(`Job ${name} is defined twice`);
+    this.tasks[name] = async (payload, helpers) => {
+      const stop = this.metrics.startJob(name);
+      try {
+        await handler(payload, helpers);
+        stop('succeeded');
+      } catch (error) {
+        stop('failed');
+        throw error;
+      }
+    };
+    if (schedule) this.crontab.push(`${schedule.cron} ${name} ?max=1`);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.jobs.workerEnabled) return;
+    const pool = new pg.Pool({
+      connectionString: this.config.databaseUrl,
+      // One connection per concurrent job, one for LISTEN, one for the scheduler.
+      max: this.config.jobs.concurrency + 2,
+      application_name: 'eventflow-jobs',
+      statement_timeout: this.config.databaseStatementTimeoutMs,
+    });
+    pool.on('error', (error) =>
+      this.logger.warn(`Idle job-queue connection lost: ${error.message}`),
+    );
+    this.pool = pool;
+    // Jobs an instance killed mid-way left locked run again now, not in four hours.
+    await this.unlockStale();
+    this.runner = await run({
+      pgPool: pool,
+      concurrency: this.config.jobs.concurrency,
+      noHandleSignals: true,
+      pollInterval: this.config.jobs.pollIntervalMs,
+      taskList: this.tasks,
+      crontab: this.crontab.join('\n'),
+      logger: this.queueLogger(),
+    });
+  }
+
+  /** Stops taking jobs and waits for the running ones; the database closes after this. */
+  async onModuleDestroy(): Promise<void> {
+    await this.runner?.stop();
+    this.runner = undefined;
+    await this.pool?.end();
+    this.pool = undefined;
+  }
+
+  /**
+   * Every job of ours ends within minutes (deliveries time out in seconds). One locked for longer
+   * than JOB_STALE_LOCK_SECONDS was taken by an instance that died: its worker's locks are
+   * released and the job runs again, at least once as promised.
+   */
+  private async unlockStale(): Promise<void> {
+    const result = await this.pool!.query<{ worker: string }>(
+      `SELECT DISTINCT locked_by AS worker FROM graphile_worker.jobs
+        WHERE locked_at < now() - make_interval(secs => $1)`,
+      [this.config.jobs.staleLockSeconds],
+    );
+    const workers = result.rows.map((row) => row.worker);
+    if (workers.length === 0) return;
+    await this.pool!.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [workers]);
+    this.logger.warn(`Released the jobs of ${workers.length} worker(s) that stopped mid-job`);
+  }
+
+  private queueLogger(): QueueLogger {
+    return new QueueLogger(() => (level: LogLevel, message: string) => {
+      if (level === 'error') this.logger.error(message);
+      else if (level === 'warning') this.logger.warn(message);
+      else this.logger.debug?.(message);
+    });
+  }
+}

@@ -103,6 +103,18 @@ export const PROBLEMS = {
   },
   'constraint-violated': { statuses: [409], detail: 'The change would break a rule of the data.' },
   'email-taken': { statuses: [409], detail: 'An account with this email already exists.' },
+  'webhook-url-not-allowed': {
+    statuses: [422],
+    detail: 'The endpoint URL points at a loopback address, which is not allowed.',
+  },
+  'too-many-webhooks': {
+    statuses: [409],
+    detail: 'An organizer may have at most 20 webhook endpoints; delete one first.',
+  },
+  'webhook-disabled': {
+    statuses: [409],
+    detail: 'The endpoint is disabled (see disabledReason); enable it first.',
+  },
   'last-admin': {
     statuses: [409],
     detail: 'This is the last organizer (ADMIN); make another account ADMIN first.',

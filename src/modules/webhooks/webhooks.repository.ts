@@ -1,0 +1,248 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import { ADD_JOB_SQL } from '../../infrastructure/jobs/enqueue.sql.js';
+import { TEST_MESSAGE_TYPE } from '../outbox/message-types.js';
+import type {
+  AttemptRecord,
+  DeliveryRecord,
+  SigningEndpoint,
+  WebhookEndpointRecord,
+} from './webhook.records.js';
+
+const ENDPOINT_FIELDS = {
+  id: true,
+  ownerId: true,
+  url: true,
+  description: true,
+  eventTypes: true,
+  enabled: true,
+  disabledReason: true,
+  disabledAt: true,
+  failingSince: true,
+  previousSecretExpiresAt: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+/** Job attempts for one delivery attempt: the task retries only its own crashes, not HTTP failures. */
+const DELIVERY_JOB_ATTEMPTS = 5;
+
+/** The most messages one replay may queue. */
+export const MAX_REPLAY = 10_000;
+
+/**
+ * Messages an endpoint may be sent: those of its owner's events of the types it subscribes to,
+ * and its own test messages. $1 endpoint id, $2 message id (or null), $3 since (or null).
+ */
+const REPLAYABLE = `
+  SELECT m.id, m.seq FROM outbox_events m, webhook_endpoints w
+   WHERE w.id = $1::uuid
+     AND ($2::uuid IS NULL OR m.id = $2::uuid)
+     AND ($3::timestamptz IS NULL OR m.occurred_at >= $3::timestamptz)
+     AND (   (m.type = '${TEST_MESSAGE_TYPE}' AND m.subject_id = w.id::text)
+          OR (m.event_id IN (SELECT id FROM events WHERE organizer_id = w.owner_id)
+              AND ($2::uuid IS NOT NULL OR m.type = ANY (w.event_types))))
+   ORDER BY m.seq LIMIT ${MAX_REPLAY}`;
+
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(input: {
+    ownerId: string;
+    url: string;
+    description: string;
+    eventTypes: string[];
+    secret: string;
+  }): Promise<WebhookEndpointRecord> {
+    return this.prisma.webhookEndpoint.create({ data: input, select: ENDPOINT_FIELDS });
+  }
+
+  listForOwner(ownerId: string): Promise<WebhookEndpointRecord[]> {
+    return this.prisma.webhookEndpoint.findMany({
+      where: { ownerId },
+      select: ENDPOINT_FIELDS,
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+  }
+
+  findOwned(id: string, ownerId: string): Promise<WebhookEndpointRecord | null> {
+    return this.prisma.webhookEndpoint.findFirst({
+      where: { id, ownerId },
+      select: ENDPOINT_FIELDS,
+    });
+  }
+
+  findForSigning(id: string): Promise<SigningEndpoint | null> {
+    return this.prisma.webhookEndpoint.findUnique({
+      where: { id },
+      select: { ...ENDPOINT_FIELDS, secret: true, previousSecret: true },
+    });
+  }
+
+  async update(
+    id: string,
+    ownerId: string,
+    changes: { url?: string; description?: string; eventTypes?: string[]; enable?: boolean },
+  ): Promise<WebhookEndpointRecord | null> {
+    const { count } = await this.prisma.webhookEndpoint.updateMany({
+      where: { id, ownerId },
+      data: {
+        url: changes.url,
+        description: changes.description,
+        eventTypes: changes.eventTypes,
+        // Enabling again starts afresh: the reason and the failing streak are forgotten.
+        ...(changes.enable === true
+          ? { enabled: true, disabledReason: null, disabledAt: null, failingSince: null }
+          : {}),
+        ...(changes.enable === false
+          ? { enabled: false, disabledReason: 'Disabled by its owner.', disabledAt: new Date() }
+          : {}),
+      },
+    });
+    return count === 0 ? null : this.findOwned(id, ownerId);
+  }
+
+  async delete(id: string, ownerId: string): Promise<boolean> {
+    const { count } = await this.prisma.webhookEndpoint.deleteMany({ where: { id, ownerId } });
+    return count > 0;
+  }
+
+  /** The new secret signs from now; the old one alongside it until `previousUntil`. */
+  async rotateSecret(
+    id: string,
+    ownerId: string,
+    secret: string,
+    previousUntil: Date,
+  ): Promise<WebhookEndpointRecord | null> {
+    const result = await this.prisma.pool.query<{ id: string }>(
+      `UPDATE webhook_endpoints SET previous_secret = secret, secret = $3,
+              previous_secret_expires_at = $4, updated_at = now()
+        WHERE id = $1::uuid AND owner_id = $2::uuid RETURNING id`,
+      [id, ownerId, secret, previousUntil],
+    );
+    return result.rowCount === 0 ? null : this.findOwned(id, ownerId);
+  }
+
+  async deliveries(
+    endpointId: string,
+    filter: { messageId?: string; status?: 'succeeded' | 'failed' },
+    skip: number,
+    take: number,
+  ): Promise<{ deliveries: DeliveryRecord[]; total: number }> {
+    const where = { endpointId, messageId: filter.messageId, status: filter.status };
+    const [rows, total] = await Promise.all([
+      this.prisma.webhookDelivery.findMany({
+        where,
+        orderBy: [{ attemptedAt: 'desc' }, { id: 'desc' }],
+        skip,
+        take,
+        select: {
+          id: true,
+          messageId: true,
+          attempt: true,
+          status: true,
+          responseStatus: true,
+          durationMs: true,
+          error: true,
+          attemptedAt: true,
+          nextAttemptAt: true,
+          message: { select: { type: true } },
+        },
+      }),
+      this.prisma.webhookDelivery.count({ where }),
+    ]);
+    return {
+      deliveries: rows.map(({ message, ...row }) => ({
+        ...row,
+        type: message.type,
+        status: row.status as DeliveryRecord['status'],
+      })),
+      total,
+    };
+  }
+
+  /** Logs one attempt and, in the same transaction, schedules the next or disables the endpoint. */
+  async recordAttempt(attempt: AttemptRecord): Promise<void> {
+    const now = new Date();
+    await this.prisma.$transaction([
+      this.prisma.webhookDelivery.create({
+        data: {
+          endpointId: attempt.endpointId,
+          messageId: attempt.messageId,
+          attempt: attempt.attempt,
+          status: attempt.succeeded ? 'succeeded' : 'failed',
+          responseStatus: attempt.responseStatus ?? null,
+          durationMs: attempt.durationMs,
+          error: attempt.error?.slice(0, 500) ?? null,
+          nextAttemptAt: attempt.nextAttemptAt ?? null,
+        },
+      }),
+      this.prisma.webhookEndpoint.updateMany({
+        where: { id: attempt.endpointId },
+        data: attempt.succeeded
+          ? { failingSince: null }
+          : attempt.disableReason !== undefined
+            ? { enabled: false, disabledReason: attempt.disableReason, disabledAt: now }
+            : {},
+      }),
+      this.prisma.$executeRaw`UPDATE webhook_endpoints SET failing_since = ${now}
+        WHERE id = ${attempt.endpointId}::uuid AND failing_since IS NULL AND ${!attempt.succeeded}`,
+      ...(attempt.nextAttemptAt === undefined
+        ? []
+        : [
+            this.prisma.$executeRawUnsafe(
+              ADD_JOB_SQL,
+              'webhook:deliver',
+              JSON.stringify({
+                endpointId: attempt.endpointId,
+                messageId: attempt.messageId,
+                attempt: attempt.attempt + 1,
+              }),
+              attempt.nextAttemptAt,
+              DELIVERY_JOB_ATTEMPTS,
+            ),
+          ]),
+    ]);
+  }
+
+  /** Queues a fresh run (attempt 1) of every matching message; answers how many. */
+  async replay(endpointId: string, messageId: string | null, since: Date | null): Promise<number> {
+    const result = await this.prisma.pool.query<{ queued: number }>(
+      `WITH picked AS (${REPLAYABLE}),
+            added AS (
+              SELECT count(*) AS n FROM graphile_worker.add_jobs(ARRAY(
+                SELECT ROW('webhook:deliver',
+                           json_build_object('endpointId', $1::uuid, 'messageId', p.id, 'attempt', 1),
+                           NULL, NULL, ${DELIVERY_JOB_ATTEMPTS}, NULL, NULL, NULL)::graphile_worker.job_spec
+                  FROM picked p ORDER BY p.seq))
+               WHERE EXISTS (SELECT 1 FROM picked))
+       SELECT coalesce((SELECT n FROM added), 0)::int AS queued`,
+      [endpointId, messageId, since],
+    );
+    return result.rows[0]?.queued ?? 0;
+  }
+
+  /** A `webhook.test` message for this endpoint alone, queued at once; answers its id. */
+  async queueTestMessage(endpointId: string): Promise<string> {
+    const result = await this.prisma.pool.query<{ id: string }>(
+      `WITH message AS (
+         INSERT INTO outbox_events (type, subject_id, dispatched_at)
+         VALUES ('${TEST_MESSAGE_TYPE}', $1::text, clock_timestamp()) RETURNING id)
+       SELECT id, (SELECT graphile_worker.add_job('webhook:deliver',
+                     json_build_object('endpointId', $1::uuid, 'messageId', id, 'attempt', 1),
+                     max_attempts := ${DELIVERY_JOB_ATTEMPTS})) IS NOT NULL AS queued
+         FROM message`,
+      [endpointId],
+    );
+    return result.rows[0]!.id;
+  }
+
+  /** The delivery log older than its retention. */
+  async deleteDeliveriesBefore(cutoff: Date): Promise<number> {
+    const { count } = await this.prisma.webhookDelivery.deleteMany({
+      where: { attemptedAt: { lt: cutoff } },
+    });
+    return count;
+  }
+}

@@ -53,6 +53,16 @@ const RULES: Record<string, { team?: TeamRole[]; scope: ApiKeyScope | null }> = 
   'POST /api/api-keys': { scope: null },
   'GET /api/api-keys': { scope: null },
   'DELETE /api/api-keys/:keyId': { scope: null },
+  'POST /api/webhooks': { scope: null },
+  'GET /api/webhooks': { scope: null },
+  'GET /api/webhooks/:id': { scope: null },
+  'PATCH /api/webhooks/:id': { scope: null },
+  'DELETE /api/webhooks/:id': { scope: null },
+  'POST /api/webhooks/:id/rotate-secret': { scope: null },
+  'GET /api/webhooks/:id/deliveries': { scope: null },
+  'POST /api/webhooks/:id/replay': { scope: null },
+  'POST /api/webhooks/:id/messages/:messageId/replay': { scope: null },
+  'POST /api/webhooks/:id/test': { scope: null },
 };
 
 const SCOPES: ApiKeyScope[] = [

@@ -5,6 +5,7 @@ import { waitUntil } from './support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createUser, type TestUser } from './support/users.js';
+import { WebhookPayloadContract } from './support/webhook-payload-contract.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 /** The retry schedule at a thousandth: 5 ms, 300 ms, 1.8 s, 7.2 s, ... */
@@ -34,9 +35,12 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
   beforeEach(async () => {
     receiver = await WebhookReceiver.start();
   });
+  const contract = new WebhookPayloadContract();
   afterEach(async () => {
     await receiver.close();
     await db.sql.query('DELETE FROM webhook_endpoints');
+    // Every message received matches its schema in openapi.json.
+    expect(receiver.received.flatMap((request) => contract.problems(request.body))).toEqual([]);
   });
   afterAll(async () => {
     await api?.close();
@@ -132,6 +136,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     // The delivery log shows each attempt.
     const [endpoint] = (await api.http.get('/api/webhooks').set('authorization', bearer(organizer)))
       .body.data;
+    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 10_000);
     const log = await deliveries(endpoint.id);
     expect(log.map((d) => [d.attempt, d.status, d.responseStatus])).toEqual([
       [1, 'succeeded', 200],
@@ -231,6 +236,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     expect(
       receiver.received[1].receivedAt - receiver.received[0].receivedAt,
     ).toBeGreaterThanOrEqual(990);
+    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 10_000);
     expect((await deliveries(endpoint.id)).map((d) => d.status)).toEqual(['failed', 'succeeded']);
   });
 

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { describeResponseHeaders } from './openapi-headers.js';
 import { describeRequestBodies } from './openapi-inputs.js';
+import { describeWebhookPayloads } from '../../modules/webhooks/webhook-payloads.openapi.js';
 import { describeProblems } from './openapi-problems.js';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -31,8 +32,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addServer('/', 'This server')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  return describeResponseHeaders(
-    describeProblems(describeRequestBodies(declarePublicOperations(document))),
+  return describeWebhookPayloads(
+    describeResponseHeaders(
+      describeProblems(describeRequestBodies(declarePublicOperations(document))),
+    ),
   );
 }
 

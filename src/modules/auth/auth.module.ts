@@ -13,6 +13,9 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetRepository } from './password-reset.repository.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
@@ -33,8 +36,15 @@ import { SessionsRepository } from './sessions.repository.js';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, SessionsRepository, PasswordHasher, JwtStrategy],
+  controllers: [AuthController, PasswordResetController],
+  providers: [
+    AuthService,
+    SessionsRepository,
+    PasswordHasher,
+    JwtStrategy,
+    PasswordResetService,
+    PasswordResetRepository,
+  ],
   exports: [PasswordHasher],
 })
 export class AuthModule {}

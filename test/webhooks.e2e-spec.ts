@@ -27,6 +27,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
         WEBHOOK_RETRY_SCALE: String(SCALE),
         WEBHOOK_TIMEOUT_MS: '1000',
         JOB_POLL_INTERVAL_MS: '50',
+        JOB_CONCURRENCY: '4',
       },
     });
     organizer = await createUser(api, db, 'ADMIN');
@@ -111,9 +112,9 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       { ticketTypeId: event.ticketTypes[0].id, quantity: 2 },
     ]);
     expect(order.status).toBe(201);
-    await waitUntil(async () => receiver.ofType('order.created').length === 1, 10_000);
+    await waitUntil(async () => receiver.ofType('order.created').length === 1, 20_000);
     expect((await payOrder(api, buyer, order.body.id)).status).toBe(200);
-    await waitUntil(async () => receiver.ofType('order.paid').length === 1, 10_000);
+    await waitUntil(async () => receiver.ofType('order.paid').length === 1, 20_000);
 
     const messages = receiver.verified(secret);
     expect(messages.map((m) => m.payload.type)).toEqual(['order.created', 'order.paid']);
@@ -136,7 +137,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     // The delivery log shows each attempt.
     const [endpoint] = (await api.http.get('/api/webhooks').set('authorization', bearer(organizer)))
       .body.data;
-    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 10_000);
+    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 20_000);
     const log = await deliveries(endpoint.id);
     expect(log.map((d) => [d.attempt, d.status, d.responseStatus])).toEqual([
       [1, 'succeeded', 200],
@@ -155,9 +156,9 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       ]);
       expect((await payOrder(api, buyer, order.body.id)).status).toBe(200);
     }
-    await waitUntil(async () => receiver.received.length >= 1, 10_000);
-    await waitUntil(async () => (await undispatched()) === 0, 10_000);
-    await waitUntil(async () => (await queuedDeliveries()) === 0, 10_000);
+    await waitUntil(async () => receiver.received.length >= 1, 20_000);
+    await waitUntil(async () => (await undispatched()) === 0, 20_000);
+    await waitUntil(async () => (await queuedDeliveries()) === 0, 20_000);
     expect(receiver.received.map((r) => JSON.parse(r.body).data.eventId)).toEqual([mine.id]);
   });
 
@@ -177,7 +178,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .set('authorization', bearer(organizer))
       .send({ title: 'Committed' });
     expect(changed.status).toBe(200);
-    await waitUntil(async () => receiver.received.length === 1, 10_000);
+    await waitUntil(async () => receiver.received.length === 1, 20_000);
     const titles = await db.sql.query(
       "SELECT count(*)::int AS n FROM outbox_events WHERE type = 'event.updated' AND subject_id = $1",
       [event.id],
@@ -207,7 +208,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       const gap = receiver.received[i].receivedAt - receiver.received[i - 1].receivedAt;
       expect(gap).toBeGreaterThanOrEqual(SCHEDULE_MS[i - 1] - 5);
     }
-    await waitUntil(async () => (await deliveries(endpoint.id)).length === 4, 10_000);
+    await waitUntil(async () => (await deliveries(endpoint.id)).length === 4, 20_000);
     const log = await deliveries(endpoint.id);
     expect(log.map((d) => [d.attempt, d.status, d.responseStatus, d.error])).toEqual([
       [1, 'failed', 500, 'answered 500'],
@@ -232,11 +233,11 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .patch(`/api/events/${event.id}`)
       .set('authorization', bearer(organizer))
       .send({ title: 'Later' });
-    await waitUntil(async () => receiver.received.length === 2, 10_000);
+    await waitUntil(async () => receiver.received.length === 2, 20_000);
     expect(
       receiver.received[1].receivedAt - receiver.received[0].receivedAt,
     ).toBeGreaterThanOrEqual(990);
-    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 10_000);
+    await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 20_000);
     expect((await deliveries(endpoint.id)).map((d) => d.status)).toEqual(['failed', 'succeeded']);
   });
 
@@ -253,7 +254,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
         .get(`/api/webhooks/${endpoint.id}`)
         .set('authorization', bearer(organizer));
       return read.body.enabled === false;
-    }, 10_000);
+    }, 20_000);
     const read = await api.http
       .get(`/api/webhooks/${endpoint.id}`)
       .set('authorization', bearer(organizer));
@@ -303,7 +304,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
         .get(`/api/webhooks/${endpoint.id}`)
         .set('authorization', bearer(organizer));
       return read.body.enabled === false;
-    }, 10_000);
+    }, 20_000);
     const read = await api.http
       .get(`/api/webhooks/${endpoint.id}`)
       .set('authorization', bearer(organizer));
@@ -323,7 +324,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
         .patch(`/api/events/${event.id}`)
         .set('authorization', bearer(organizer))
         .send({ title: 'Moved' });
-      await waitUntil(async () => (await deliveries(endpoint.id)).length >= 1, 10_000);
+      await waitUntil(async () => (await deliveries(endpoint.id)).length >= 1, 20_000);
       const [first] = await deliveries(endpoint.id);
       expect(first).toMatchObject({
         status: 'failed',
@@ -368,7 +369,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .patch(`/api/events/${event.id}`)
       .set('authorization', bearer(organizer))
       .send({ title: 'Rotated' });
-    await waitUntil(async () => receiver.received.length === 1, 10_000);
+    await waitUntil(async () => receiver.received.length === 1, 20_000);
     expect(String(receiver.received[0].headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(receiver.verified(rotated.body.secret)).toHaveLength(1);
     expect(receiver.verified(endpoint.secret)).toHaveLength(1);
@@ -382,7 +383,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .patch(`/api/events/${event.id}`)
       .set('authorization', bearer(organizer))
       .send({ title: 'Rotated twice' });
-    await waitUntil(async () => receiver.received.length === 2, 10_000);
+    await waitUntil(async () => receiver.received.length === 2, 20_000);
     expect(String(receiver.received[1].headers['webhook-signature']).split(' ')).toHaveLength(1);
   });
 
@@ -396,14 +397,14 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
         .set('authorization', bearer(organizer))
         .send({ title });
     }
-    await waitUntil(async () => receiver.received.length === 2, 10_000);
+    await waitUntil(async () => receiver.received.length === 2, 20_000);
     const [first, second] = receiver.received;
     const one = await api.http
       .post(`/api/webhooks/${endpoint.id}/messages/${String(first.headers['webhook-id'])}/replay`)
       .set('authorization', bearer(organizer));
     expect(one.status).toBe(202);
     expect(one.body).toEqual({ queued: 1 });
-    await waitUntil(async () => receiver.received.length === 3, 10_000);
+    await waitUntil(async () => receiver.received.length === 3, 20_000);
     expect(receiver.received[2].headers['webhook-id']).toBe(first.headers['webhook-id']);
     expect(receiver.received[2].body).toBe(first.body);
     const all = await api.http
@@ -412,7 +413,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .send({ since });
     expect(all.status).toBe(202);
     expect(all.body).toEqual({ queued: 2 });
-    await waitUntil(async () => receiver.received.length === 5, 10_000);
+    await waitUntil(async () => receiver.received.length === 5, 20_000);
     expect(new Set(receiver.received.slice(3).map((r) => r.headers['webhook-id']))).toEqual(
       new Set([first.headers['webhook-id'], second.headers['webhook-id']]),
     );
@@ -432,7 +433,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .post(`/api/webhooks/${endpoint.id}/test`)
       .set('authorization', bearer(organizer));
     expect(res.status).toBe(202);
-    await waitUntil(async () => receiver.received.length === 1, 10_000);
+    await waitUntil(async () => receiver.received.length === 1, 20_000);
     const [message] = receiver.verified(endpoint.secret);
     expect(message.id).toBe(res.body.messageId);
     expect(message.payload).toMatchObject({
@@ -536,7 +537,7 @@ describe('Webhooks to private addresses, with the development setting off', () =
         [rows[0].id],
       );
       return log.rowCount! > 0;
-    }, 10_000);
+    }, 20_000);
     const log = await db.sql.query(
       'SELECT status, response_status, error FROM webhook_deliveries WHERE endpoint_id = $1',
       [rows[0].id],

@@ -49,6 +49,9 @@ export async function startTestApp(
     PURCHASE_THROTTLE_LIMIT: '100000000',
     PROBE_THROTTLE_LIMIT: '100000000',
     API_KEY_THROTTLE_LIMIT: '100000000',
+    // Few job workers per instance: test files run side by side on one PostgreSQL, and every
+    // worker holds a connection while it polls.
+    JOB_CONCURRENCY: '2',
     ...options.env,
   });
   const app = await createApp(config, options.logger);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import AjvModule, { type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
+// CommonJS whose `default` is the export itself: the same under tsc and under Jest's SWC.
+const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
 
 /**
@@ -10,7 +12,7 @@ const addFormats = addFormatsModule.default;
  * checked against what a receiver really got.
  */
 export class WebhookPayloadContract {
-  private readonly ajv: Ajv;
+  private readonly ajv: InstanceType<typeof Ajv>;
 
   constructor() {
     const document = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
@@ -27,7 +29,8 @@ export class WebhookPayloadContract {
     if (!validate) return [`${message.type}: no schema ${name} in openapi.json`];
     if (validate(message)) return [];
     return (validate.errors ?? []).map(
-      (error) => `${message.type}: ${error.instancePath || '/'} ${error.message ?? ''}`,
+      (error: ErrorObject) =>
+        `${message.type}: ${error.instancePath || '/'} ${error.message ?? ''}`,
     );
   }
 }

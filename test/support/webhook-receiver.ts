@@ -9,6 +9,14 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
+/** A received message as the payload schemas describe it (checked separately against openapi.json). */
+export interface WebhookMessage {
+  type: string;
+  timestamp: string;
+  version: number;
+  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any resource's view
+}
+
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
@@ -53,9 +61,7 @@ export class WebhookReceiver {
   }
 
   /** The verified payloads, in arrival order; throws on any request whose signature fails. */
-  verified(
-    secret: string,
-  ): { id: string; payload: { type: string; timestamp: string; version: number; data: any } }[] {
+  verified(secret: string): { id: string; payload: WebhookMessage }[] {
     const webhook = new Webhook(secret);
     return this.received.map((request) => ({
       id: String(request.headers['webhook-id']),
@@ -63,7 +69,7 @@ export class WebhookReceiver {
         'webhook-id': String(request.headers['webhook-id']),
         'webhook-timestamp': String(request.headers['webhook-timestamp']),
         'webhook-signature': String(request.headers['webhook-signature']),
-      }) as any,
+      }) as WebhookMessage,
     }));
   }
 

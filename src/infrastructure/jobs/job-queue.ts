@@ -117,8 +117,9 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
 
   private queueLogger(): QueueLogger {
     return new QueueLogger(() => (level: LogLevel, message: string) => {
-      if (level === 'error') this.logger.error(message);
-      else if (level === 'warning') this.logger.warn(message);
+      const name: string = level;
+      if (name === 'error') this.logger.error(message);
+      else if (name === 'warning') this.logger.warn(message);
       else this.logger.debug?.(message);
     });
   }

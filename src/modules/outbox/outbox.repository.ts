@@ -37,7 +37,7 @@ const DISPATCH = `
   ), specs AS (
     SELECT ROW('webhook:deliver',
                json_build_object('endpointId', d.endpoint_id, 'messageId', d.message_id, 'attempt', 1),
-               NULL, NULL, 5, NULL, NULL, NULL)::graphile_worker.job_spec AS spec, d.seq
+               NULL, NULL, 25, NULL, NULL, NULL)::graphile_worker.job_spec AS spec, d.seq
       FROM deliveries d
     UNION ALL
     SELECT ROW('email.outbox', json_build_object('messageId', c.id),
@@ -62,7 +62,7 @@ export class OutboxRepository {
       text: DISPATCH,
       values: [batchSize, emailTypes],
     });
-    const { claimed, deliveries, emails } = result.rows[0]!;
+    const { claimed, deliveries, emails } = result.rows[0];
     return { claimed, deliveries, emails };
   }
 

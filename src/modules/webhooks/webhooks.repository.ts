@@ -24,8 +24,12 @@ const ENDPOINT_FIELDS = {
   updatedAt: true,
 } as const;
 
-/** Job attempts for one delivery attempt: the task retries only its own crashes, not HTTP failures. */
-const DELIVERY_JOB_ATTEMPTS = 5;
+/**
+ * graphile-worker's attempts at one delivery attempt: they repeat only a task that threw (the
+ * database unreachable while logging), never an HTTP failure, which is logged and rescheduled.
+ * With its backoff (up to six hours apart), 25 outlast any outage worth surviving.
+ */
+const DELIVERY_JOB_ATTEMPTS = 25;
 
 /** The most messages one replay may queue. */
 export const MAX_REPLAY = 10_000;
@@ -235,7 +239,7 @@ export class WebhooksRepository {
          FROM message`,
       [endpointId],
     );
-    return result.rows[0]!.id;
+    return result.rows[0].id;
   }
 
   /** The delivery log older than its retention. */

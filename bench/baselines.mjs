@@ -200,3 +200,19 @@ export async function interactiveTransaction({
     await pool.end();
   }
 }
+
+/** Baseline A has no orders: its stock is right when every decrement took exactly one ticket. */
+export async function verifyDecrements(sql, ticketTypeId, decrements) {
+  const { rows } = await sql.query('SELECT capacity, available FROM ticket_types WHERE id = $1', [
+    ticketTypeId,
+  ]);
+  const { capacity, available } = rows[0];
+  const problems = [];
+  const oversell = Math.max(0, decrements - capacity);
+  if (oversell > 0) problems.push(`OVERSELL: ${decrements} decrements of ${capacity}`);
+  if (available !== capacity - decrements) {
+    problems.push(`available ${available} != capacity ${capacity} - ${decrements} decrements`);
+  }
+  if (available !== 0) problems.push(`available is ${available}, expected 0`);
+  return { capacity, available, oversell, problems };
+}

@@ -43,6 +43,12 @@ export const BENCH = {
   coldStart: { runs: 3, pollIntervalMs: 10, timeoutMs: 30_000 },
   /** Scenario 5: the attendee CSV of one event this large, its memory sampled this often. */
   attendeeExport: { tickets: 100_000, sampleMs: 10 },
+  /**
+   * Scenario 6: order.created messages queued in one INSERT after a warm-up batch, delivered by
+   * the API's worker with JOB_CONCURRENCY jobs at once (its default, set explicitly so that the
+   * bare loop runs as many requests at once). Scenario 7 uses the flash sale's settings.
+   */
+  webhooks: { messages: 3_000, warmupMessages: 300, jobConcurrency: 8 },
   /** Long enough that no hold expires during a run. */
   orderHoldSeconds: 3_600,
   accessTokenTtlSeconds: 3_600,
@@ -53,6 +59,8 @@ export const BENCH = {
 export const TARGETS = {
   flashVsConditionalDecrement: 0.5,
   flashVsInteractiveTransaction: 3,
+  /** Scenario 7: the sale while every hold is delivered as a webhook, against its own baseline A. */
+  flashWithOutboxVsConditionalDecrement: 0.5,
   listingVsBareFastify: 0.6,
   listingP99Ms: 25,
   coldStartMs: 1_500,

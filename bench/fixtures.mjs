@@ -129,3 +129,38 @@ export async function createEvents(api, adminToken, { capacity, warmupCapacity, 
     baselineBWarmup: baselineTypes['Baseline B warm-up'],
   };
 }
+
+/**
+ * Scenario 7's ticket types, fresh ones so that its sales start from the state scenario 1's did:
+ * a published event with the sale without and with an endpoint subscribed (and their warm-ups),
+ * and a draft event with its own baseline A.
+ */
+export async function createOutboxSaleEvents(api, adminToken, { capacity, warmupCapacity }) {
+  const types = (names) =>
+    names.flatMap((name) => [
+      { name, priceCents: 4_900, capacity },
+      { name: `${name} warm-up`, priceCents: 4_900, capacity: warmupCapacity },
+    ]);
+  const sale = await createEvent(api, adminToken, {
+    title: 'Flash sale with webhooks',
+    venue: 'Bench Arena',
+    published: true,
+    ticketTypes: types(['Outbox off', 'Outbox on']),
+  });
+  const baseline = await createEvent(api, adminToken, {
+    title: 'Baseline A beside the webhooks (draft)',
+    venue: 'Bench Arena',
+    published: false,
+    ticketTypes: types(['Baseline A']),
+  });
+  const id = (event, name) => event.ticketTypes.find((t) => t.name === name).id;
+  return {
+    eventId: sale.id,
+    off: id(sale, 'Outbox off'),
+    offWarmup: id(sale, 'Outbox off warm-up'),
+    on: id(sale, 'Outbox on'),
+    onWarmup: id(sale, 'Outbox on warm-up'),
+    baselineA: id(baseline, 'Baseline A'),
+    baselineAWarmup: id(baseline, 'Baseline A warm-up'),
+  };
+}

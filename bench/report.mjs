@@ -33,6 +33,95 @@ function cpuLine(cpu, own) {
   return `machine ${cpu.machine.toFixed(2)} = ${server}${own} ${cpu.bench.toFixed(2)}, rest ${cpu.rest.toFixed(2)}`;
 }
 
+/** Scenarios 6 and 7: webhooks from the outbox, on the instance of their own. */
+function webhookRows({ deliveries, bare, on, off, a, settings }) {
+  const onVsA = on.holdsPerSecond / a.holdsPerSecond;
+  const saleOk = (sale) =>
+    sale.created === sale.stock.capacity && sale.other === 0 && sale.errors === 0;
+  const stock = (sale) => `${int(sale.stock.held)} / ${sale.stock.oversell}`;
+  return [
+    row([
+      '6 webhooks',
+      `deliveries/s of one instance (JOB_CONCURRENCY ${settings.jobConcurrency}), ${int(deliveries.messages)} order.created messages queued in one INSERT, ` +
+        `first to last request at a node:http receiver answering 200: API vs the same bytes POSTed by a bare node:http loop, ${settings.jobConcurrency} at once`,
+      int(deliveries.perSecond),
+      int(bare.perSecond),
+      (deliveries.perSecond / bare.perSecond).toFixed(3),
+      '-',
+      '-',
+    ]),
+    row([
+      '6 webhooks',
+      'in SQL: succeeded first attempts / distinct webhook-ids at the receiver',
+      `${int(deliveries.log.succeeded)} / ${int(deliveries.distinctIds)}`,
+      '-',
+      '-',
+      `${int(deliveries.messages)} each`,
+      met(
+        deliveries.log.succeeded === deliveries.messages &&
+          deliveries.distinctIds === deliveries.messages,
+      ),
+    ]),
+    row([
+      '7 sale + webhooks',
+      'holds/s until sold out, outbox ON (an endpoint subscribed to order.created, every hold delivered as the sale runs): API vs A measured beside it',
+      int(on.holdsPerSecond),
+      int(a.holdsPerSecond),
+      onVsA.toFixed(2),
+      `≥ ${TARGETS.flashWithOutboxVsConditionalDecrement}`,
+      met(onVsA >= TARGETS.flashWithOutboxVsConditionalDecrement),
+    ]),
+    row([
+      '7 sale + webhooks',
+      'the same sale, outbox OFF (no endpoint subscribed: the rows are written and dispatched to no one): API vs the same A',
+      int(off.holdsPerSecond),
+      int(a.holdsPerSecond),
+      (off.holdsPerSecond / a.holdsPerSecond).toFixed(2),
+      '-',
+      '-',
+    ]),
+    row([
+      '7 sale + webhooks',
+      `commit → first attempt p50 / p99 of the ${int(on.delay.messages)} order.created messages of the sale (outbox on; SQL: first attempt logged − outbox row written)`,
+      `${ms(on.delay.p50)} / ${ms(on.delay.p99)}`,
+      '-',
+      '-',
+      '-',
+      '-',
+    ]),
+    row([
+      '7 sale + webhooks',
+      'answers 201 / 409 / other, held in SQL / oversell: on; off',
+      `${int(on.created)} / ${int(on.soldOut)} / ${int(on.other)}, ${stock(on)}; ` +
+        `${int(off.created)} / ${int(off.soldOut)} / ${int(off.other)}, ${stock(off)}`,
+      `A ${int(a.stock.capacity - a.stock.available)} / ${a.stock.oversell}`,
+      '-',
+      `${int(on.stock.capacity)} / rest / 0, exactly ${int(on.stock.capacity)} / 0`,
+      met(
+        saleOk(on) &&
+          saleOk(off) &&
+          [on, off, a].every((s) => s.stock.problems.length === 0 && s.stock.oversell === 0),
+      ),
+    ]),
+  ];
+}
+
+function webhookRaw({ deliveries, bare, on, off, a }, emailsAccepted) {
+  return [
+    `- Webhooks, API: ${int(deliveries.received)} requests in ${ms(deliveries.spanMs)} from the first to the last, ` +
+      `the first ${ms(deliveries.firstAfterCommitMs)} after the INSERT committed; delivery log: ${int(deliveries.log.succeeded)} succeeded, ` +
+      `${deliveries.log.failed} failed first attempts. After a warm-up batch; the endpoint was already warm from scenario 7. ` +
+      `Bare loop: ${int(bare.received)} requests in ${ms(bare.spanMs)}, body ${int(bare.bodyBytes)} bytes with the same headers, keep-alive agent, after a warm-up.`,
+    `- Sale with the outbox on: sold out after ${ms(on.untilSoldOutMs)}, all answered after ${ms(on.totalMs)}, ` +
+      `the last of its ${int(on.deliveries.received)} deliveries ${ms(on.lastDeliveryMs)} after its first request ` +
+      `(${int(on.deliveries.perSecond)} deliveries/s first to last); p50 / p99 ${ms(on.latency.p50)} / ${ms(on.latency.p99)}; ` +
+      `commit → first attempt max ${ms(on.delay.max)}. Its warm-up sale's 1,000 deliveries were all in before it began. ` +
+      `Off: sold out after ${ms(off.untilSoldOutMs)}; p50 / p99 ${ms(off.latency.p50)} / ${ms(off.latency.p99)}. ` +
+      `Baseline A beside them: ${int(a.held)} decrements in ${ms(a.untilSoldOutMs)}. Order: off, A, on; each after its warm-up and a \`VACUUM (ANALYZE)\`.`,
+    `- Emails accepted by the benchmark's SMTP sink over the whole run: ${int(emailsAccepted)}.`,
+  ];
+}
+
 function row(cells) {
   return `| ${cells.join(' | ')} |`;
 }
@@ -206,6 +295,7 @@ export function renderReport(results) {
       `< ${TARGETS.exportGrowthMb} MB`,
       met(csvGrowth < TARGETS.exportGrowthMb * 1024 * 1024),
     ]),
+    ...webhookRows(results.webhooks),
   ];
 
   const counts = (c) =>
@@ -243,6 +333,7 @@ export function renderReport(results) {
       `each after a ${listing.warmupSeconds} s warm-up with the same settings, then measured in ${listing.rounds} alternating rounds ` +
       `(requests/s per round: API ${listing.api.roundRequestsPerSecond.map(int).join(', ')}; bare ${listing.bare.roundRequestsPerSecond.map(int).join(', ')}; ` +
       `ratio per round ${roundRatios(listing)}); latency percentiles over every request of every round. Max latency API ${ms(listing.api.latency.max)}, bare ${ms(listing.bare.latency.max)}.`,
+    ...webhookRaw(results.webhooks, results.emailsAccepted),
     `- Cold starts (ms): ${coldStart.startsMs.map((v) => v.toFixed(0)).join(', ')}; polled every ${coldStart.pollIntervalMs} ms. ` +
       `First start on the empty database, migrations included: ${ms(results.firstStartMs)}.`,
     `- Memory of the API (resident / V8 heap used / heap total / external): ${memoryLine(memory.afterBoot)} once healthy; ` +
@@ -258,6 +349,11 @@ export function renderReport(results) {
         ['API pays', pays.cpu, 'bench (autocannon)'],
         ['API listing', listing.api.cpu, 'bench (autocannon)'],
         ['bare listing', listing.bare.cpu, 'bench (autocannon)'],
+        ['sale, outbox off', results.webhooks.off.cpu, 'bench (autocannon)'],
+        ['baseline A beside it', results.webhooks.a.cpu, 'bench (pg client)'],
+        ['sale, outbox on', results.webhooks.on.cpu, 'bench (autocannon and receiver)'],
+        ['API deliveries', results.webhooks.deliveries.cpu, 'bench (receiver)'],
+        ['bare deliveries', results.webhooks.bare.cpu, 'bench (loop and receiver)'],
       ]
         .map(([name, cpu, own]) => `${name}: ${cpuLine(cpu, own)}`)
         .join('; ') +
@@ -270,7 +366,9 @@ export function renderReport(results) {
     `\`${meta.command}\` on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ` +
       `load average ${meta.loadAverage} at start, PostgreSQL ${meta.postgres}, Redis ${meta.redis}.`,
     `API: \`node dist/main.js\`, NODE_ENV=production, NODE_OPTIONS=${meta.nodeOptions} (as in the Dockerfile), DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info to /dev/null, ` +
-      `rate limits raised out of the way, Redis on. Load from autocannon in the benchmark's own process, on the same machine.`,
+      `rate limits raised out of the way, Redis on, email to an SMTP sink in the benchmark's process. Load from autocannon in the benchmark's own process, on the same machine. ` +
+      `Scenarios 6 and 7 on an instance of their own, the only one running, with NODE_ENV=development and WEBHOOK_ALLOW_PRIVATE_URLS=true ` +
+      `(production refuses it, and the receiver is on 127.0.0.1), otherwise the same settings.`,
     '',
     ...table,
     '',

@@ -15,7 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { conditionalDecrement, holdFunction, interactiveTransaction } from './baselines.mjs';
+import {
+  conditionalDecrement,
+  holdFunction,
+  interactiveTransaction,
+  verifyDecrements,
+} from './baselines.mjs';
 import { measureColdStarts } from './cold-start.mjs';
 import { BENCH, MAIN, POSTGRES_URL, REDIS_URL, RESULTS_DIR, ROOT } from './config.mjs';
 import {
@@ -26,7 +31,13 @@ import {
   redisVersion,
   vacuumHotTables,
 } from './database.mjs';
-import { BuyerTokens, createEvents, createUsers, signAccessToken } from './fixtures.mjs';
+import {
+  BuyerTokens,
+  createEvents,
+  createOutboxSaleEvents,
+  createUsers,
+  signAccessToken,
+} from './fixtures.mjs';
 import { createExportEvent, keysetBaseline, runExport } from './attendee-export.mjs';
 import { runFlashSale, verifyStock } from './flash-sale.mjs';
 import { runListing } from './listing.mjs';
@@ -34,13 +45,21 @@ import { pendingOrders, runPays, verifyPays } from './pay.mjs';
 import { renderProfileSummary, summariseProfile } from './profile-summary.mjs';
 import { renderReport, writeReport } from './report.mjs';
 import { ChildServer, freePort, request, stopAllServers } from './server.mjs';
+import { SmtpSink } from './smtp-sink.mjs';
+import { bareDeliveries, runDeliveries, runOutboxSales, WebhookReceiver } from './webhooks.mjs';
 
 const profiled = process.argv.includes('--profile');
 const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const began = performance.now();
 
 /** Everything created so far, so a failure at any step removes exactly what exists. */
-const state = { databaseName: undefined, redisPrefix: undefined, sql: undefined };
+const state = {
+  databaseName: undefined,
+  redisPrefix: undefined,
+  sql: undefined,
+  smtpSink: undefined,
+  receiver: undefined,
+};
 
 function log(line) {
   const seconds = ((performance.now() - began) / 1000).toFixed(1).padStart(5);
@@ -66,20 +85,122 @@ async function memoryOf(api, server) {
   };
 }
 
-/** Baseline A has no orders: its stock is right when every decrement took exactly one ticket. */
-async function verifyDecrements(sql, ticketTypeId, decrements) {
-  const { rows } = await sql.query('SELECT capacity, available FROM ticket_types WHERE id = $1', [
-    ticketTypeId,
-  ]);
-  const { capacity, available } = rows[0];
-  const problems = [];
-  const oversell = Math.max(0, decrements - capacity);
-  if (oversell > 0) problems.push(`OVERSELL: ${decrements} decrements of ${capacity}`);
-  if (available !== capacity - decrements) {
-    problems.push(`available ${available} != capacity ${capacity} - ${decrements} decrements`);
+/**
+ * Scenarios 6 and 7 on an instance of their own, the only one running (its job worker is the
+ * one delivering). It runs with NODE_ENV=development: production refuses
+ * WEBHOOK_ALLOW_PRIVATE_URLS=true, and without it no delivery may reach a receiver on 127.0.0.1.
+ * Nothing else of the API reads NODE_ENV but its start-up checks and Prisma's error format;
+ * scenario 7's sale without an endpoint shows the difference to scenario 1, if any.
+ */
+async function webhookPhase({
+  newApiServer,
+  healthUrl,
+  api,
+  sql,
+  dbUrl,
+  jwtSecret,
+  adminToken,
+  flashEventId,
+  profileFile,
+}) {
+  const { flashSale, webhooks: settings, poolSize } = BENCH;
+  state.receiver = new WebhookReceiver();
+  await state.receiver.start();
+  const nodeFlags = profileFile
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.dirname(profileFile)}`,
+        `--cpu-prof-name=${path.basename(profileFile)}`,
+      ]
+    : [];
+  const server = newApiServer(nodeFlags, {
+    NODE_ENV: 'development',
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+  });
+  server.start();
+  await server.waitUntilHealthy(healthUrl, { timeoutMs: 60_000 });
+
+  // Buyers of their own: every request of every sale is still a different buyer.
+  const perSale = flashSale.capacity + flashSale.extraRequests + flashSale.connections;
+  const perWarmup =
+    flashSale.warmupCapacity + flashSale.warmupExtraRequests + flashSale.connections;
+  const buyerIds = await createUsers(sql, {
+    count: 2 * (perSale + perWarmup) + 100,
+    role: 'USER',
+    tag: `outbox-buyer-${runId}`,
+  });
+  const buyers = new BuyerTokens(
+    buyerIds.map((id) => signAccessToken(jwtSecret, id, 'USER', BENCH.accessTokenTtlSeconds)),
+  );
+  const types = await createOutboxSaleEvents(api, adminToken, flashSale);
+
+  log('outbox sales: without an endpoint, baseline A, then with one subscribed to order.created');
+  const sales = await runOutboxSales({
+    api,
+    sql,
+    serverPid: server.pid,
+    receiver: state.receiver,
+    adminToken,
+    buyers,
+    types,
+    flashSale,
+    baseline: { databaseUrl: dbUrl, poolSize, workers: flashSale.connections },
+    log,
+  });
+  log(
+    `outbox sales: off ${sales.off.holdsPerSecond.toFixed(0)}, on ${sales.on.holdsPerSecond.toFixed(0)}, ` +
+      `A ${sales.a.holdsPerSecond.toFixed(0)} holds/s; first attempt p50 ${sales.on.delay.p50?.toFixed(0)} ms, p99 ${sales.on.delay.p99?.toFixed(0)} ms`,
+  );
+
+  log(`deliveries: ${settings.messages} messages queued at once, then the bare node:http loop`);
+  const deliveryOptions = {
+    sql,
+    receiver: state.receiver,
+    serverPid: server.pid,
+    eventId: flashEventId,
+  };
+  await runDeliveries({ ...deliveryOptions, messages: settings.warmupMessages });
+  const deliveriesFromUs = monotonicUs();
+  const deliveries = await runDeliveries({ ...deliveryOptions, messages: settings.messages });
+  deliveries.window = { fromUs: deliveriesFromUs, toUs: monotonicUs() };
+  const bareOptions = { receiver: state.receiver, concurrency: settings.jobConcurrency };
+  await bareDeliveries({ ...bareOptions, messages: settings.warmupMessages });
+  const bare = await bareDeliveries({ ...bareOptions, messages: settings.messages });
+  log(`deliveries: ${deliveries.perSecond.toFixed(0)}/s, bare ${bare.perSecond.toFixed(0)}/s`);
+
+  const stopped = await server.stop();
+  if (stopped.code !== 0) {
+    throw new Error(`the webhook API exited with ${stopped.code ?? stopped.signal} on SIGTERM`);
   }
-  if (available !== 0) problems.push(`available is ${available}, expected 0`);
-  return { capacity, available, oversell, problems };
+  const problems = [
+    ...sales.off.stock.problems,
+    ...sales.on.stock.problems,
+    ...sales.a.stock.problems,
+  ];
+  for (const [name, sale] of [
+    ['off', sales.off],
+    ['on', sales.on],
+  ]) {
+    if (sale.other > 0 || sale.errors > 0) {
+      problems.push(
+        `${sale.other} unexpected answers and ${sale.errors} errors in the outbox-${name} sale`,
+      );
+    }
+  }
+  if (sales.on.delay.attempted !== sales.on.delay.messages) {
+    problems.push(
+      `${sales.on.delay.attempted} of ${sales.on.delay.messages} order.created messages were attempted`,
+    );
+  }
+  if (
+    deliveries.log.succeeded !== deliveries.messages ||
+    deliveries.distinctIds !== deliveries.messages
+  ) {
+    problems.push(
+      `deliveries: ${deliveries.log.succeeded} succeeded in the log, ${deliveries.distinctIds} distinct ids received, of ${deliveries.messages}`,
+    );
+  }
+  return { ...sales, deliveries, bare, settings, problems };
 }
 
 async function main() {
@@ -97,8 +218,11 @@ async function main() {
   const healthUrl = `${api}/api/health`;
   const profileDir = path.join(RESULTS_DIR, 'profiles');
   const profileName = `api-${runId}.cpuprofile`;
+  state.smtpSink = new SmtpSink();
+  const smtpUrl = await state.smtpSink.start();
 
-  const newApiServer = (nodeFlags = []) =>
+  /** `env` adds to or overrides the production environment (scenarios 6 and 7). */
+  const newApiServer = (nodeFlags = [], env = {}) =>
     new ChildServer({
       name: 'API',
       args: [...nodeFlags, MAIN],
@@ -124,6 +248,10 @@ async function main() {
         ORDER_HOLD_SECONDS: String(BENCH.orderHoldSeconds),
         MIGRATE_ON_START: 'true',
         SEED_DEMO_DATA: 'false',
+        // Production needs a mail server: confirmations go to the sink in this process.
+        SMTP_URL: smtpUrl,
+        JOB_CONCURRENCY: String(BENCH.webhooks.jobConcurrency),
+        ...env,
       },
     });
 
@@ -359,7 +487,29 @@ async function main() {
     profileSummary += `\n## The first cold start, whole process (\`${path.relative(ROOT, file)}\`)\n\n${renderProfileSummary(summary, { top: 30 })}\n`;
   }
 
+  const webhooks = await webhookPhase({
+    newApiServer,
+    healthUrl,
+    api,
+    sql,
+    dbUrl,
+    jwtSecret,
+    adminToken,
+    flashEventId: types.flashEventId,
+    profileFile: profiled ? path.join(profileDir, `webhooks-${profileName}`) : undefined,
+  });
+  if (profiled) {
+    const file = path.join(profileDir, `webhooks-${profileName}`);
+    const profile = JSON.parse(readFileSync(file, 'utf8'));
+    const section = (title, window) =>
+      `\n## ${title} (\`${path.relative(ROOT, file)}\`)\n\n${renderProfileSummary(summariseProfile(profile, window), { top: 30 })}\n`;
+    profileSummary +=
+      section('Scenario 7: the sale with the outbox on, to its last delivery', webhooks.on.window) +
+      section('Scenario 6: the measured deliveries', webhooks.deliveries.window);
+  }
+
   const problems = [
+    ...webhooks.problems,
     ...a.stock.problems,
     ...fn.stock.problems,
     ...sale.stock.problems,
@@ -390,6 +540,8 @@ async function main() {
     listing,
     attendeeExport,
     coldStart,
+    webhooks,
+    emailsAccepted: state.smtpSink.accepted,
     memory: { afterBoot, afterSetup, afterSale, afterIdle },
     profileSummary,
   };
@@ -400,6 +552,8 @@ async function cleanUp() {
   const steps = [
     ['stop the servers', () => stopAllServers()],
     ['close the SQL pool', async () => state.sql?.end()],
+    ['close the webhook receiver', async () => state.receiver?.close()],
+    ['close the SMTP sink', async () => state.smtpSink?.close()],
     [
       'drop the database',
       async () => {

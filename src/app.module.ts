@@ -17,6 +17,7 @@ import { AttendeesModule } from './modules/attendees/attendees.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { CheckInsModule } from './modules/check-ins/check-ins.module.js';
+import { EmailsModule } from './modules/emails/emails.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsHttpModule } from './modules/metrics/metrics.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         TeamModule,
         AttendeesModule,
         ApiKeysModule,
+        EmailsModule,
         WebhooksModule,
         HealthModule,
         MetricsHttpModule,

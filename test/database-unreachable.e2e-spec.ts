@@ -112,6 +112,14 @@ describe('PostgreSQL unreachable (e2e)', () => {
           .set('authorization', asBuyer)
           .send({ refreshToken: 'x'.repeat(40) }),
       'GET /api/auth/me': () => api.http.get('/api/auth/me').set('authorization', asBuyer),
+      'POST /api/auth/password-reset': () =>
+        api.http.post('/api/auth/password-reset').send({ email: buyer.email }),
+      'GET /api/auth/password-reset/confirm': () =>
+        api.http.get(`/api/auth/password-reset/confirm?token=${'x'.repeat(43)}`),
+      'POST /api/auth/password-reset/confirm': () =>
+        api.http
+          .post('/api/auth/password-reset/confirm')
+          .send({ token: 'x'.repeat(43), password: 'brand new password' }),
       'GET /api/events': () => api.http.get('/api/events?q=never-asked-before'),
       'POST /api/events': () =>
         api.http.post('/api/events').set('authorization', asOrganizer).send(eventBody),
@@ -214,6 +222,36 @@ describe('PostgreSQL unreachable (e2e)', () => {
         api.http
           .delete(`/api/events/${event.id}/device-keys/${randomUUID()}`)
           .set('authorization', asOrganizer),
+      'POST /api/webhooks': () =>
+        api.http
+          .post('/api/webhooks')
+          .set('authorization', asOrganizer)
+          .send({ url: 'https://hooks.example.com/x', eventTypes: ['order.paid'] }),
+      'GET /api/webhooks': () => api.http.get('/api/webhooks').set('authorization', asOrganizer),
+      'GET /api/webhooks/:id': () =>
+        api.http.get(`/api/webhooks/${missing}`).set('authorization', asOrganizer),
+      'PATCH /api/webhooks/:id': () =>
+        api.http
+          .patch(`/api/webhooks/${missing}`)
+          .set('authorization', asOrganizer)
+          .send({ enabled: true }),
+      'DELETE /api/webhooks/:id': () =>
+        api.http.delete(`/api/webhooks/${missing}`).set('authorization', asOrganizer),
+      'POST /api/webhooks/:id/rotate-secret': () =>
+        api.http.post(`/api/webhooks/${missing}/rotate-secret`).set('authorization', asOrganizer),
+      'GET /api/webhooks/:id/deliveries': () =>
+        api.http.get(`/api/webhooks/${missing}/deliveries`).set('authorization', asOrganizer),
+      'POST /api/webhooks/:id/replay': () =>
+        api.http
+          .post(`/api/webhooks/${missing}/replay`)
+          .set('authorization', asOrganizer)
+          .send({ since: '2026-12-01T00:00:00Z' }),
+      'POST /api/webhooks/:id/messages/:messageId/replay': () =>
+        api.http
+          .post(`/api/webhooks/${missing}/messages/msg_${missing}/replay`)
+          .set('authorization', asOrganizer),
+      'POST /api/webhooks/:id/test': () =>
+        api.http.post(`/api/webhooks/${missing}/test`).set('authorization', asOrganizer),
       'PUT /api/orders/:id/attendees': () =>
         api.http
           .put(`/api/orders/${orderId}/attendees`)

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     DATABASE_URL: 'postgresql://openapi@127.0.0.1:1/not-connected',
     JWT_SECRET: 'only-used-to-build-the-openapi-document',
     ORDER_SWEEP_INTERVAL_MS: '0',
+    // The job worker would connect to the database at bootstrap; the document needs no jobs run.
+    JOB_WORKER_ENABLED: 'false',
     LOG_LEVEL: 'silent',
   });
   const app = await createApp(config);

@@ -380,8 +380,8 @@ describe('docker-compose.yml', () => {
   const { postgres, redis, api } = compose.services;
   const known = configVariableNames();
 
-  it('has postgres, redis and api', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis']);
+  it('has postgres, redis, the api and a mail catcher for its emails', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'mailpit', 'postgres', 'redis']);
   });
 
   it('runs PostgreSQL 16 on 5432 with pg_isready and a named volume', () => {
@@ -410,6 +410,7 @@ describe('docker-compose.yml', () => {
     expect(api.depends_on).toEqual({
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
+      mailpit: { condition: 'service_started' },
     });
     expect(publishedContainerPorts(api)).toEqual([3000]);
   });
@@ -434,6 +435,7 @@ describe('docker-compose.yml', () => {
     expect(config.jwt).toMatchObject({ secret: GENERATED_SECRET, secretGenerated: false });
     // A demo stack says which provider it uses: the test one, which takes no money.
     expect(config.payments).toMatchObject({ provider: 'test', providerChosen: true });
+    expect(new URL(config.mail.smtpUrl!).host).toBe('mailpit:1025');
 
     const database = new URL(config.databaseUrl!);
     const postgresEnv = environmentOf(postgres);

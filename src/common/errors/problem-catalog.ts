@@ -52,6 +52,10 @@ export const PROBLEMS = {
     statuses: [400],
     detail: 'The Stripe-Signature header does not match the body.',
   },
+  'reset-token-invalid': {
+    statuses: [400],
+    detail: 'This password-reset link is unknown, expired or already used; ask for a new one.',
+  },
   unauthorized: { statuses: [401], detail: 'Sign in to use this route.' },
   'payment-declined': { statuses: [402], detail: 'Your card was declined.' },
   forbidden: { statuses: [403], detail: 'You may not use this route.' },

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
-import { ADD_JOB_SQL } from '../../infrastructure/jobs/enqueue.sql.js';
 import { TEST_MESSAGE_TYPE } from '../outbox/message-types.js';
 import type {
   AttemptRecord,
@@ -47,6 +46,37 @@ const REPLAYABLE = `
           OR (m.event_id IN (SELECT id FROM events WHERE organizer_id = w.owner_id)
               AND ($2::uuid IS NOT NULL OR m.type = ANY (w.event_types))))
    ORDER BY m.seq LIMIT ${MAX_REPLAY}`;
+
+/**
+ * $1 endpoint, $2 message, $3 attempt, $4 succeeded, $5 response status, $6 duration, $7 error,
+ * $8 next attempt at (null: none), $9 disable reason (null: none), $10 the next job's payload.
+ */
+const RECORD_ATTEMPT = `
+  WITH logged AS (
+    INSERT INTO webhook_deliveries
+      (endpoint_id, message_id, attempt, status, response_status, duration_ms, error, next_attempt_at)
+    VALUES ($1::uuid, $2::uuid, $3::int, CASE WHEN $4::boolean THEN 'succeeded' ELSE 'failed' END,
+            $5::int, $6::int, $7::text, $8::timestamptz)
+    RETURNING 1
+  ), recovered AS (
+    UPDATE webhook_endpoints SET failing_since = NULL
+     WHERE id = $1::uuid AND $4::boolean AND failing_since IS NOT NULL
+    RETURNING 1
+  ), failing AS (
+    UPDATE webhook_endpoints
+       SET failing_since = coalesce(failing_since, clock_timestamp()),
+           enabled = enabled AND $9::text IS NULL,
+           disabled_reason = coalesce($9::text, disabled_reason),
+           disabled_at = CASE WHEN $9::text IS NULL THEN disabled_at ELSE clock_timestamp() END
+     WHERE id = $1::uuid AND NOT $4::boolean AND (failing_since IS NULL OR $9::text IS NOT NULL)
+    RETURNING 1
+  ), scheduled AS (
+    SELECT graphile_worker.add_job('webhook:deliver', $10::json, run_at := $8::timestamptz,
+                                   max_attempts := ${DELIVERY_JOB_ATTEMPTS})
+     WHERE $8::timestamptz IS NOT NULL
+  )
+  SELECT (SELECT count(*) FROM logged) AS logged, (SELECT count(*) FROM recovered) AS recovered,
+         (SELECT count(*) FROM failing) AS failing, (SELECT count(*) FROM scheduled) AS scheduled`;
 
 @Injectable()
 export class WebhooksRepository {
@@ -166,48 +196,33 @@ export class WebhooksRepository {
     };
   }
 
-  /** Logs one attempt and, in the same transaction, schedules the next or disables the endpoint. */
+  /**
+   * Logs one attempt and, in the same statement (one round trip, one commit), schedules the next
+   * or disables the endpoint. The endpoint row is written only when its state changes (the first
+   * failure of a streak, a disable, the first success after failures): a healthy endpoint's
+   * concurrent deliveries never queue on its row lock.
+   */
   async recordAttempt(attempt: AttemptRecord): Promise<void> {
-    const now = new Date();
-    await this.prisma.$transaction([
-      this.prisma.webhookDelivery.create({
-        data: {
+    await this.prisma.pool.query({
+      name: 'eventflow_webhook_attempt',
+      text: RECORD_ATTEMPT,
+      values: [
+        attempt.endpointId,
+        attempt.messageId,
+        attempt.attempt,
+        attempt.succeeded,
+        attempt.responseStatus ?? null,
+        attempt.durationMs,
+        attempt.error?.slice(0, 500) ?? null,
+        attempt.nextAttemptAt ?? null,
+        attempt.disableReason ?? null,
+        JSON.stringify({
           endpointId: attempt.endpointId,
           messageId: attempt.messageId,
-          attempt: attempt.attempt,
-          status: attempt.succeeded ? 'succeeded' : 'failed',
-          responseStatus: attempt.responseStatus ?? null,
-          durationMs: attempt.durationMs,
-          error: attempt.error?.slice(0, 500) ?? null,
-          nextAttemptAt: attempt.nextAttemptAt ?? null,
-        },
-      }),
-      this.prisma.webhookEndpoint.updateMany({
-        where: { id: attempt.endpointId },
-        data: attempt.succeeded
-          ? { failingSince: null }
-          : attempt.disableReason !== undefined
-            ? { enabled: false, disabledReason: attempt.disableReason, disabledAt: now }
-            : {},
-      }),
-      this.prisma.$executeRaw`UPDATE webhook_endpoints SET failing_since = ${now}
-        WHERE id = ${attempt.endpointId}::uuid AND failing_since IS NULL AND ${!attempt.succeeded}`,
-      ...(attempt.nextAttemptAt === undefined
-        ? []
-        : [
-            this.prisma.$executeRawUnsafe(
-              ADD_JOB_SQL,
-              'webhook:deliver',
-              JSON.stringify({
-                endpointId: attempt.endpointId,
-                messageId: attempt.messageId,
-                attempt: attempt.attempt + 1,
-              }),
-              attempt.nextAttemptAt,
-              DELIVERY_JOB_ATTEMPTS,
-            ),
-          ]),
-    ]);
+          attempt: attempt.attempt + 1,
+        }),
+      ],
+    });
   }
 
   /** Queues a fresh run (attempt 1) of every matching message; answers how many. */

@@ -13,7 +13,7 @@ const ESCAPED_TITLE =
   'Rock &amp; &lt;Roll&gt; &quot;Night&quot; &lt;script&gt;alert(1)&lt;/script&gt;';
 
 /**
- * Customer emails, end to end: a change commits, its outbox row is dispatched to an `email.outbox`
+ * Customer emails, end to end: a change commits, its outbox row is dispatched to an `email:outbox`
  * job, the job renders and sends through a real SMTP server started here, and the test reads
  * what arrived.
  */

@@ -89,7 +89,7 @@ describe('Password reset (e2e, real SMTP server)', () => {
     );
     expect(rows.map((row) => row.valid_for)).toEqual([1800, 1800]);
     const jobs = await db.sql.query(
-      `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'email.password-reset'`,
+      `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'email:password-reset'`,
     );
     expect(jobs.rows[0].n).toBe(0);
 

@@ -11,7 +11,7 @@ export async function emailsSettled(db: TestDatabase): Promise<boolean> {
   const { rows } = await db.sql.query<{ undispatched: number; pending: number }>(
     `SELECT (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL)::int AS undispatched,
             (SELECT count(*) FROM graphile_worker.jobs
-              WHERE task_identifier LIKE 'email.%' AND attempts < max_attempts)::int AS pending`,
+              WHERE task_identifier LIKE 'email:%' AND attempts < max_attempts)::int AS pending`,
   );
   return rows[0].undispatched === 0 && rows[0].pending === 0;
 }

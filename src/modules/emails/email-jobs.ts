@@ -4,11 +4,11 @@
  */
 export const EMAIL_JOBS = {
   /** One outbox message of a type in EMAIL_TRIGGER_TYPES: `{ messageId }`, added by the dispatcher. */
-  outbox: 'email.outbox',
-  /** One holder of a cancelled event: `{ messageId, eventId, userId }`, added by `email.outbox`. */
-  eventCancelled: 'email.event-cancelled',
+  outbox: 'email:outbox',
+  /** One holder of a cancelled event: `{ messageId, eventId, userId }`, added by `email:outbox`. */
+  eventCancelled: 'email:event-cancelled',
   /** `{ userId, token }`: the raw token lives only in this job, deleted when it completes. */
-  passwordReset: 'email.password-reset',
+  passwordReset: 'email:password-reset',
 } as const;
 
 /** Attempts before the queue gives up on one email: its exponential backoff spans about 3.5 hours. */

@@ -1,6 +1,6 @@
 /**
  * Outbox event types that produce customer emails. The outbox dispatcher
- * imports this list and adds one `email.outbox` job per matching row, so the
+ * imports this list and adds one `email:outbox` job per matching row, so the
  * set of emailed events is owned here, next to the templates that render them.
  */
 export const EMAIL_TRIGGER_TYPES = [

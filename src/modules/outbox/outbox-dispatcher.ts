@@ -10,7 +10,7 @@ const RETENTION_DAYS = 30;
  * Turns outbox rows into delivery jobs. A dispatch job is added by trigger with every statement
  * that writes outbox rows; it also runs every minute, so rows whose dispatch job died with its
  * instance go out anyway. Each row becomes one `webhook:deliver` job per subscribed endpoint and,
- * for the types that send email, one `email.outbox` job.
+ * for the types that send email, one `email:outbox` job.
  */
 @Injectable()
 export class OutboxDispatcher {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import { EMAIL_JOBS } from '../emails/email-jobs.js';
 
 export interface DispatchOutcome {
   claimed: number;
@@ -40,7 +41,7 @@ const DISPATCH = `
                NULL, NULL, 25, NULL, NULL, NULL)::graphile_worker.job_spec AS spec, d.seq
       FROM deliveries d
     UNION ALL
-    SELECT ROW('email.outbox', json_build_object('messageId', c.id),
+    SELECT ROW('${EMAIL_JOBS.outbox}', json_build_object('messageId', c.id),
                NULL, NULL, 10, NULL, NULL, NULL)::graphile_worker.job_spec, c.seq
       FROM claimed c WHERE c.type = ANY ($2::text[])
   ), added AS (

@@ -4,3 +4,10 @@
  */
 export const ADD_JOB_SQL =
   'SELECT graphile_worker.add_job($1::text, $2::json, run_at := $3::timestamptz, max_attempts := $4::int)';
+
+/**
+ * graphile-worker takes due jobs lowest priority first. Emails go before webhook deliveries, so
+ * a backlog of deliveries (a slow receiver, a flash sale) never holds back a buyer's
+ * confirmation, and a password reset, good for 30 minutes only, goes before everything.
+ */
+export const JOB_PRIORITY = { passwordReset: -10, email: 0, webhook: 10 } as const;

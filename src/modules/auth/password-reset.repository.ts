@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import { JOB_PRIORITY } from '../../infrastructure/jobs/enqueue.sql.js';
 import { EMAIL_JOBS, EMAIL_MAX_ATTEMPTS } from '../emails/email-jobs.js';
 
 /**
@@ -17,10 +18,18 @@ export const MAX_RESETS_PER_WINDOW = 3;
 export class PasswordResetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** A reset asked for: one job, the same for every email, known or not. */
+  async queueRequest(job: string, email: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      SELECT graphile_worker.add_job(${job}::text, json_build_object('email', ${email}::text),
+                                     max_attempts := ${EMAIL_MAX_ATTEMPTS}::int,
+                                     priority := ${JOB_PRIORITY.passwordReset}::int)`;
+  }
+
   /**
-   * For the account of `email`, if there is one: stores the token's hash and queues its email,
-   * in one statement (so one transaction). For an unknown email the same statement runs and
-   * writes nothing: the answer and its time are the same either way.
+   * For the account of `email`, if there is one (and under its cap): stores the token's hash and
+   * queues its email, in one statement (so one transaction). Run by the request's job, never
+   * while the request waits.
    */
   async request(
     email: string,
@@ -43,7 +52,8 @@ export class PasswordResetRepository {
       SELECT graphile_worker.add_job(
                ${EMAIL_JOBS.passwordReset}::text,
                json_build_object('userId', stored.user_id, 'token', ${token.token}::text),
-               max_attempts := ${EMAIL_MAX_ATTEMPTS}::int)
+               max_attempts := ${EMAIL_MAX_ATTEMPTS}::int,
+               priority := ${JOB_PRIORITY.passwordReset}::int)
         FROM stored`;
   }
 

@@ -95,8 +95,12 @@ export class EmailsRepository {
                max_attempts := ${EMAIL_MAX_ATTEMPTS}::int,
                job_key := ${EMAIL_JOBS.eventCancelled}::text || ':' || ${messageId}::text || ':' || holder.user_id::text,
                job_key_mode := 'preserve_run_at')
-        FROM (SELECT DISTINCT o.user_id FROM orders o
-               WHERE o.event_id = ${eventId}::uuid AND o.status IN ('PAID', 'REFUNDED')) holder`;
+        FROM (SELECT DISTINCT o.user_id FROM orders o JOIN events e ON e.id = o.event_id
+               -- Holders when the event was cancelled: paid orders, still PAID or ended by the
+               -- cancellation itself (refunded, or cancelled when free: both stamped with the
+               -- cancellation's own time), not buyers who had already given theirs back.
+               WHERE o.event_id = ${eventId}::uuid AND o.paid_at IS NOT NULL
+                 AND (o.status = 'PAID' OR o.cancelled_at = e.cancelled_at)) holder`;
   }
 
   async findEventWithRecipient(

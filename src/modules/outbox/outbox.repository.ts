@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import { JOB_PRIORITY } from '../../infrastructure/jobs/enqueue.sql.js';
 import { EMAIL_JOBS } from '../emails/email-jobs.js';
 
 export interface DispatchOutcome {
@@ -38,11 +39,11 @@ const DISPATCH = `
   ), specs AS (
     SELECT ROW('webhook:deliver',
                json_build_object('endpointId', d.endpoint_id, 'messageId', d.message_id, 'attempt', 1),
-               NULL, NULL, 25, NULL, NULL, NULL)::graphile_worker.job_spec AS spec, d.seq
+               NULL, NULL, 25, NULL, ${JOB_PRIORITY.webhook}, NULL)::graphile_worker.job_spec AS spec, d.seq
       FROM deliveries d
     UNION ALL
     SELECT ROW('${EMAIL_JOBS.outbox}', json_build_object('messageId', c.id),
-               NULL, NULL, 10, NULL, NULL, NULL)::graphile_worker.job_spec, c.seq
+               NULL, NULL, 10, NULL, ${JOB_PRIORITY.email}, NULL)::graphile_worker.job_spec, c.seq
       FROM claimed c WHERE c.type = ANY ($2::text[])
   ), added AS (
     SELECT count(*) AS n FROM graphile_worker.add_jobs(ARRAY(SELECT spec FROM specs ORDER BY seq))
@@ -87,9 +88,10 @@ export class OutboxRepository {
    * so every attempt and every replay of a message sends the same bytes.
    */
   async freezeData(id: string, data: unknown): Promise<unknown> {
+    // coalesce, not `WHERE data IS NULL`: a loser of the race waits for the winner's row lock,
+    // then re-reads the row and keeps (and returns) the winner's data.
     const result = await this.prisma.pool.query<{ data: unknown }>(
-      `WITH frozen AS (UPDATE outbox_events SET data = $2::jsonb WHERE id = $1::uuid AND data IS NULL RETURNING data)
-       SELECT data FROM frozen UNION ALL SELECT data FROM outbox_events WHERE id = $1::uuid LIMIT 1`,
+      'UPDATE outbox_events SET data = coalesce(data, $2::jsonb) WHERE id = $1::uuid RETURNING data',
       [id, JSON.stringify(data)],
     );
     return result.rows[0]?.data ?? data;

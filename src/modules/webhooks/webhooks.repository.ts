@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infrastructure/database/prisma.service.js';
+import { JOB_PRIORITY } from '../../infrastructure/jobs/enqueue.sql.js';
 import { TEST_MESSAGE_TYPE } from '../outbox/message-types.js';
 import type {
   AttemptRecord,
@@ -72,7 +73,8 @@ const RECORD_ATTEMPT = `
     RETURNING 1
   ), scheduled AS (
     SELECT graphile_worker.add_job('webhook:deliver', $10::json, run_at := $8::timestamptz,
-                                   max_attempts := ${DELIVERY_JOB_ATTEMPTS})
+                                   max_attempts := ${DELIVERY_JOB_ATTEMPTS},
+                                   priority := ${JOB_PRIORITY.webhook})
      WHERE $8::timestamptz IS NOT NULL
   )
   SELECT (SELECT count(*) FROM logged) AS logged, (SELECT count(*) FROM recovered) AS recovered,
@@ -233,7 +235,7 @@ export class WebhooksRepository {
               SELECT count(*) AS n FROM graphile_worker.add_jobs(ARRAY(
                 SELECT ROW('webhook:deliver',
                            json_build_object('endpointId', $1::uuid, 'messageId', p.id, 'attempt', 1),
-                           NULL, NULL, ${DELIVERY_JOB_ATTEMPTS}, NULL, NULL, NULL)::graphile_worker.job_spec
+                           NULL, NULL, ${DELIVERY_JOB_ATTEMPTS}, NULL, ${JOB_PRIORITY.webhook}, NULL)::graphile_worker.job_spec
                   FROM picked p ORDER BY p.seq))
                WHERE EXISTS (SELECT 1 FROM picked))
        SELECT coalesce((SELECT n FROM added), 0)::int AS queued`,
@@ -250,7 +252,8 @@ export class WebhooksRepository {
          VALUES ('${TEST_MESSAGE_TYPE}', $1::text, clock_timestamp()) RETURNING id)
        SELECT id, (SELECT graphile_worker.add_job('webhook:deliver',
                      json_build_object('endpointId', $1::uuid, 'messageId', id, 'attempt', 1),
-                     max_attempts := ${DELIVERY_JOB_ATTEMPTS})) IS NOT NULL AS queued
+                     max_attempts := ${DELIVERY_JOB_ATTEMPTS},
+                     priority := ${JOB_PRIORITY.webhook})) IS NOT NULL AS queued
          FROM message`,
       [endpointId],
     );

@@ -250,6 +250,7 @@ async function main() {
         SEED_DEMO_DATA: 'false',
         // Production needs a mail server: confirmations go to the sink in this process.
         SMTP_URL: smtpUrl,
+        PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
         JOB_CONCURRENCY: String(BENCH.webhooks.jobConcurrency),
         ...env,
       },

@@ -12,6 +12,7 @@ const PRODUCTION = {
   PAYMENT_PROVIDER: 'test',
   JWT_SECRET: STRONG_SECRET,
   SMTP_URL: 'smtp://mail.example.com:587',
+  PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
 };
 
 describe('loadConfig', () => {
@@ -97,6 +98,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       JWT_SECRET: STRONG_SECRET,
       SMTP_URL: 'smtp://mail.example.com',
+      PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
     };
     expect(() => loadConfig(production)).toThrow(
       /PAYMENT_PROVIDER is required when NODE_ENV=production/,

@@ -221,12 +221,21 @@ function readMail(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], port: number):
       'SMTP_URL is required when NODE_ENV=production: order confirmations and password resets are sent by email',
     );
   }
+  const passwordResetUrl = read.url('PASSWORD_RESET_URL', ['http:', 'https:']);
+  if (
+    passwordResetUrl === undefined &&
+    nodeEnv === 'production' &&
+    read.string('PASSWORD_RESET_URL') === undefined
+  ) {
+    read.problems.push(
+      'PASSWORD_RESET_URL is required when NODE_ENV=production: the page a password-reset email links to (the default, this API on localhost, is no address for a user)',
+    );
+  }
   return {
     smtpUrl,
     from: read.string('MAIL_FROM') ?? 'EventFlow <no-reply@eventflow.invalid>',
     passwordResetUrl:
-      read.url('PASSWORD_RESET_URL', ['http:', 'https:']) ??
-      `http://localhost:${port}/api/auth/password-reset/confirm`,
+      passwordResetUrl ?? `http://localhost:${port}/api/auth/password-reset/confirm`,
   };
 }
 

@@ -35,6 +35,8 @@ describe('Choosing the payment provider (e2e)', () => {
           JWT_SECRET: PRODUCTION_SECRET,
           DATABASE_URL: db.url,
           PORT: '0',
+          SMTP_URL: 'smtp://127.0.0.1:1',
+          PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -60,6 +62,8 @@ describe('Choosing the payment provider (e2e)', () => {
         JWT_SECRET: PRODUCTION_SECRET,
         PAYMENT_PROVIDER: 'test',
         ORDER_SWEEP_INTERVAL_MS: '0',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
       },
       logger: createLogger({ logLevel: 'info' }, sink),
     });

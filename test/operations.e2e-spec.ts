@@ -106,7 +106,8 @@ describe('GET /api/health with the database stopped', () => {
   it('is 503 while PostgreSQL is stopped and 200 again once it is back, with the same shape', async () => {
     const api = await startTestApp(
       { url: postgres.url, sql: undefined as never, drop: async () => undefined },
-      { env: { ORDER_SWEEP_INTERVAL_MS: '0' } },
+      // An empty database, never migrated: no job queue to run (its schema comes with migrations).
+      { env: { ORDER_SWEEP_INTERVAL_MS: '0', JOB_WORKER_ENABLED: 'false' } },
     );
     try {
       expect((await api.http.get('/api/health')).body).toEqual({

@@ -80,6 +80,14 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     pool.on('error', (error) =>
       this.logger.warn(`Idle job-queue connection lost: ${error.message}`),
     );
+    // graphile-worker keeps some connections checked out for long (its LISTEN connection): one
+    // the server drops then raises 'error' on the client, which unhandled would end the process.
+    // The worker sees the failure on its next query and reconnects; this keeps the process alive.
+    pool.on('connect', (client) =>
+      client.on('error', (error) =>
+        this.logger.warn(`Job-queue connection lost: ${error.message}`),
+      ),
+    );
     this.pool = pool;
     // Jobs an instance killed mid-way left locked run again now, not in four hours.
     await this.unlockStale();

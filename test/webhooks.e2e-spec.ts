@@ -1,4 +1,6 @@
 import { Webhook } from 'standardwebhooks';
+import { OrderSweeper } from '../src/modules/orders/order-sweeper.js';
+import { MESSAGE_TYPES } from '../src/modules/outbox/message-types.js';
 import { bearer, createEvent } from './support/events.js';
 import { payOrder, placeOrder } from './support/orders.js';
 import { waitUntil } from './support/redis-server.js';
@@ -143,6 +145,104 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       [1, 'succeeded', 200],
       [1, 'succeeded', 200],
     ]);
+  });
+
+  it('sends every message type, each once, as an event runs from draft to cancelled', async () => {
+    const { secret } = await subscribe([...MESSAGE_TYPES]);
+    const event = await createEvent(api, organizer, {
+      published: false,
+      ticketTypes: [
+        { name: 'Standard', priceCents: 2500, capacity: 10 },
+        { name: 'Last one', priceCents: 1000, capacity: 1 },
+      ],
+    });
+    const [standard, last] = event.ticketTypes;
+    const asOrganizer = bearer(organizer);
+    expect(
+      (
+        await api.http
+          .patch(`/api/events/${event.id}`)
+          .set('authorization', asOrganizer)
+          .send({ published: true })
+      ).status,
+    ).toBe(200);
+    // Held, then paid: order.created, order.paid.
+    const paid = await placeOrder(api, buyer, [{ ticketTypeId: standard.id, quantity: 2 }]);
+    expect((await payOrder(api, buyer, paid.body.id)).status).toBe(200);
+    // The last ticket of a type held: ticket_type.sold_out; then cancelled: order.cancelled.
+    const lastOne = await placeOrder(api, buyer, [{ ticketTypeId: last.id, quantity: 1 }]);
+    expect(lastOne.status).toBe(201);
+    const cancelled = await api.http
+      .post(`/api/orders/${lastOne.body.id}/cancel`)
+      .set('authorization', bearer(buyer));
+    expect(cancelled.status).toBe(200);
+    // A hold past its time: order.expired.
+    const expiring = await placeOrder(api, buyer, [{ ticketTypeId: standard.id, quantity: 1 }]);
+    await db.sql.query("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      expiring.body.id,
+    ]);
+    await api.app.get(OrderSweeper).sweepStock();
+    // An entry at the door: ticket.checked_in.
+    const code = (
+      await payOrder(
+        api,
+        buyer,
+        (await placeOrder(api, buyer, [{ ticketTypeId: standard.id, quantity: 1 }])).body.id,
+      )
+    ).body.tickets[0].code;
+    const entry = await api.http
+      .post(`/api/events/${event.id}/check-ins`)
+      .set('authorization', asOrganizer)
+      .send({ code });
+    expect(entry.status).toBe(201);
+    // A paid order cancelled by its buyer: order.refunded, its tickets ticket.voided.
+    const refunded = await api.http
+      .post(`/api/orders/${paid.body.id}/cancel`)
+      .set('authorization', bearer(buyer));
+    expect(refunded.status).toBe(200);
+    expect(refunded.body.status).toBe('REFUNDED');
+    // A published event changed, then cancelled: event.updated, event.cancelled.
+    await api.http
+      .patch(`/api/events/${event.id}`)
+      .set('authorization', asOrganizer)
+      .send({ venue: 'Another Hall' });
+    expect(
+      (
+        await api.http
+          .post(`/api/events/${event.id}/cancel`)
+          .set('authorization', asOrganizer)
+          .send()
+      ).status,
+    ).toBe(200);
+
+    const rows = await db.sql.query<{ type: string; n: number }>(
+      'SELECT type, count(*)::int AS n FROM outbox_events WHERE event_id = $1 GROUP BY type ORDER BY type',
+      [event.id],
+    );
+    const expected = rows.rows.reduce((sum, row) => sum + row.n, 0);
+    await waitUntil(async () => receiver.received.length >= expected, 20_000);
+    const types = receiver.verified(secret).map((m) => m.payload.type);
+    expect(new Set(types)).toEqual(new Set(MESSAGE_TYPES));
+    expect(types).toHaveLength(expected);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(expected);
+    const counts = Object.fromEntries(rows.rows.map((row) => [row.type, row.n]));
+    // The checked-in ticket and the refunded order's two: three voided by the cancellations.
+    expect(counts).toMatchObject({
+      'event.published': 1,
+      'order.paid': 2,
+      'order.refunded': 2,
+      'order.expired': 1,
+      'ticket.checked_in': 1,
+      'ticket_type.sold_out': 1,
+      'event.cancelled': 1,
+    });
+    const entryMessage = receiver
+      .verified(secret)
+      .find((m) => m.payload.type === 'ticket.checked_in')!;
+    expect(entryMessage.payload.data).toMatchObject({
+      ticket: { code },
+      scan: { scannedById: organizer.id },
+    });
   });
 
   it('sends only subscribed types, and only for the owner’s own events', async () => {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/common/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { capturingLogger } from './support/log-capture.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { bearer, createEvent } from './support/events.js';
 import { createUser } from './support/users.js';
@@ -9,17 +10,11 @@ import { createUser } from './support/users.js';
 describe('HTTP conventions (e2e)', () => {
   let db: TestDatabase;
   let api: TestApp;
-  const logLines: string[] = [];
+  const { lines: logLines, logger } = capturingLogger();
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    api = await startTestApp(db, { logger: createLogger({ logLevel: 'info' }, sink) });
+    api = await startTestApp(db, { logger });
   });
   afterAll(async () => {
     await api?.close();

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { createLogger } from '../src/common/logging/logger.js';
 import { waitForEmailsSettled } from './support/emails.js';
 import { waitUntil } from './support/redis-server.js';
 import { SmtpSink, type ReceivedEmail } from './support/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { capturingLogger } from './support/log-capture.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SUBJECT = 'Reset your EventFlow password';
@@ -240,17 +239,11 @@ describe('Password reset, rate-limited like sign-in', () => {
 describe('Password reset without SMTP_URL (development)', () => {
   let db: TestDatabase;
   let api: TestApp;
-  const logLines: string[] = [];
+  const { lines: logLines, logger } = capturingLogger();
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    api = await startTestApp(db, { logger: createLogger({ logLevel: 'info' }, sink) });
+    api = await startTestApp(db, { logger });
   });
   afterAll(async () => {
     await api?.close();

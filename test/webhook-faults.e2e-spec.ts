@@ -1,17 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { TEST_REDIS_URL } from './support/environment.js';
+import { ChildInstance } from './support/child-instance.js';
 import { bearer, createEvent } from './support/events.js';
 import { expectMoneyInvariant } from './support/money.js';
 import { expectStockInvariant, placeOrder } from './support/orders.js';
 import { waitUntil } from './support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { createUsers, createUser, type TestUser } from './support/users.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
-const ROOT = join(__dirname, '..');
 const ORDERS = 500;
 const STALE_LOCK_SECONDS = 2;
 
@@ -21,6 +17,11 @@ const OUTBOUND_ENV = {
   JOB_POLL_INTERVAL_MS: '100',
   JOB_STALE_LOCK_SECONDS: String(STALE_LOCK_SECONDS),
   ORDER_SWEEP_INTERVAL_MS: '0',
+};
+const CHILD_ENV = {
+  ...OUTBOUND_ENV,
+  THROTTLE_LIMIT: '100000000',
+  PURCHASE_THROTTLE_LIMIT: '100000000',
 };
 
 /**
@@ -32,7 +33,7 @@ describe('Webhooks when an instance is killed (e2e, two instances, SIGKILL)', ()
   let db: TestDatabase;
   let api: TestApp;
   let receiver: WebhookReceiver;
-  let child: ChildProcess | undefined;
+  let child: ChildInstance | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -40,55 +41,11 @@ describe('Webhooks when an instance is killed (e2e, two instances, SIGKILL)', ()
     receiver = await WebhookReceiver.start();
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await child?.kill();
     await receiver?.close();
     await api?.close();
     await db?.drop();
   });
-
-  /** Another instance of the deployment, in a process of its own, sharing the database. */
-  async function startInstance(): Promise<string> {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
-    child = spawn(
-      process.execPath,
-      ['-r', './scripts/ts-register.cjs', '-e', "require('./test/support/serve.ts')"],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'test',
-          PORT: String(port),
-          DATABASE_URL: db.url,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: `eventflow-test:webhook-faults-${port}:`,
-          JWT_SECRET: TEST_JWT_SECRET,
-          THROTTLE_LIMIT: '100000000',
-          PURCHASE_THROTTLE_LIMIT: '100000000',
-          ...OUTBOUND_ENV,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const started = child;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the instance did not start')), 30_000);
-      createInterface({ input: started.stdout! }).on('line', (line) => {
-        if (line === `listening ${port}`) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    return `http://127.0.0.1:${port}`;
-  }
-
-  async function kill(): Promise<void> {
-    const dying = child!;
-    const exited = new Promise((resolve) => dying.once('exit', resolve));
-    dying.kill('SIGKILL');
-    await exited;
-    child = undefined;
-  }
 
   it(`delivers order.paid for every one of ${ORDERS} paid orders, none lost`, async () => {
     const organizer = await createUser(api, db, 'ADMIN');
@@ -116,7 +73,8 @@ describe('Webhooks when an instance is killed (e2e, two instances, SIGKILL)', ()
       });
     }
 
-    const other = await startInstance();
+    child = await ChildInstance.start(db.url, CHILD_ENV);
+    const other = child.url;
     // Every other payment goes through the instance that will be killed.
     let answered = 0;
     const payments = orders.map(({ buyer, id }, i) =>
@@ -136,7 +94,7 @@ describe('Webhooks when an instance is killed (e2e, two instances, SIGKILL)', ()
         .finally(() => answered++),
     );
     await waitUntil(async () => answered >= ORDERS / 4 && receiver.received.length > 0, 60_000);
-    await kill();
+    await child.kill();
     const statuses = await Promise.all(payments);
     // The killed instance's unanswered payments may or may not have committed: the database says.
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(ORDERS / 4);
@@ -154,7 +112,7 @@ describe('Webhooks when an instance is killed (e2e, two instances, SIGKILL)', ()
       );
       return rows[0].stale;
     }, 30_000);
-    await startInstance();
+    child = await ChildInstance.start(db.url, CHILD_ENV);
 
     const paid = await db.sql.query<{ order_id: string; message_id: string }>(
       `SELECT o.id AS order_id, m.id AS message_id

@@ -59,6 +59,15 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     return res.body as { id: string; secret: string };
   }
 
+  /** A change to a published event: one event.updated message. */
+  async function retitle(eventId: string, title: string): Promise<void> {
+    const res = await api.http
+      .patch(`/api/events/${eventId}`)
+      .set('authorization', bearer(organizer))
+      .send({ title });
+    expect(res.status).toBe(200);
+  }
+
   async function deliveries(endpointId: string) {
     const res = await api.http
       .get(`/api/webhooks/${endpointId}/deliveries?limit=100`)
@@ -273,11 +282,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     } finally {
       client.release();
     }
-    const changed = await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Committed' });
-    expect(changed.status).toBe(200);
+    await retitle(event.id, 'Committed');
     await waitUntil(async () => receiver.received.length === 1, 20_000);
     const titles = await db.sql.query(
       "SELECT count(*)::int AS n FROM outbox_events WHERE type = 'event.updated' AND subject_id = $1",
@@ -294,10 +299,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     const endpoint = await subscribe(['event.updated']);
     receiver.respond = (_request, index) => ({ status: index < 3 ? 500 : 200 });
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Again' });
+    await retitle(event.id, 'Again');
     await waitUntil(async () => receiver.received.length === 4, 20_000);
     const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']));
     expect(ids.size).toBe(1);
@@ -329,10 +331,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     receiver.respond = (_request, index) =>
       index === 0 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 };
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Later' });
+    await retitle(event.id, 'Later');
     await waitUntil(async () => receiver.received.length === 2, 20_000);
     expect(
       receiver.received[1].receivedAt - receiver.received[0].receivedAt,
@@ -345,10 +344,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     const endpoint = await subscribe(['event.updated']);
     receiver.respond = () => ({ status: 410 });
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Gone' });
+    await retitle(event.id, 'Gone');
     await waitUntil(async () => {
       const read = await api.http
         .get(`/api/webhooks/${endpoint.id}`)
@@ -360,10 +356,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       .set('authorization', bearer(organizer));
     expect(read.body.disabledReason).toMatch(/410 Gone/);
     expect(read.body.disabledAt).not.toBeNull();
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Gone twice' });
+    await retitle(event.id, 'Gone twice');
     await waitUntil(
       async () => (await undispatched()) === 0 && (await queuedDeliveries()) === 0,
       10_000,
@@ -395,10 +388,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       [endpoint.id],
     );
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Failing' });
+    await retitle(event.id, 'Failing');
     await waitUntil(async () => {
       const read = await api.http
         .get(`/api/webhooks/${endpoint.id}`)
@@ -420,10 +410,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       const endpoint = await subscribe(['event.updated']);
       receiver.respond = () => ({ status: 307, headers: { location: target.url } });
       const event = await createEvent(api, organizer);
-      await api.http
-        .patch(`/api/events/${event.id}`)
-        .set('authorization', bearer(organizer))
-        .send({ title: 'Moved' });
+      await retitle(event.id, 'Moved');
       await waitUntil(async () => (await deliveries(endpoint.id)).length >= 1, 20_000);
       const [first] = await deliveries(endpoint.id);
       expect(first).toMatchObject({
@@ -441,10 +428,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     const endpoint = await subscribe(['event.updated']);
     receiver.respond = (_request, index) => ({ status: 200, delayMs: index === 0 ? 3_000 : 0 });
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Slow' });
+    await retitle(event.id, 'Slow');
     await waitUntil(async () => (await deliveries(endpoint.id)).length === 2, 15_000);
     const log = await deliveries(endpoint.id);
     expect(log[0]).toMatchObject({
@@ -465,10 +449,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
     const until = new Date(rotated.body.previousSecretExpiresAt).getTime();
     expect(Math.abs(until - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     const event = await createEvent(api, organizer);
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Rotated' });
+    await retitle(event.id, 'Rotated');
     await waitUntil(async () => receiver.received.length === 1, 20_000);
     expect(String(receiver.received[0].headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(receiver.verified(rotated.body.secret)).toHaveLength(1);
@@ -479,10 +460,7 @@ describe('Webhooks (e2e: real receiver, standardwebhooks verification)', () => {
       "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1",
       [endpoint.id],
     );
-    await api.http
-      .patch(`/api/events/${event.id}`)
-      .set('authorization', bearer(organizer))
-      .send({ title: 'Rotated twice' });
+    await retitle(event.id, 'Rotated twice');
     await waitUntil(async () => receiver.received.length === 2, 20_000);
     expect(String(receiver.received[1].headers['webhook-signature']).split(' ')).toHaveLength(1);
   });
@@ -627,10 +605,11 @@ describe('Webhooks to private addresses, with the development setting off', () =
       [organizer.id, receiver.url, secret],
     );
     const event = await createEvent(api, organizer);
-    await api.http
+    const changed = await api.http
       .patch(`/api/events/${event.id}`)
       .set('authorization', bearer(organizer))
       .send({ title: 'Inside' });
+    expect(changed.status).toBe(200);
     await waitUntil(async () => {
       const log = await db.sql.query(
         'SELECT error FROM webhook_deliveries WHERE endpoint_id = $1',

@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { OrderSweeper } from '../../src/modules/orders/order-sweeper.js';
-import { TEST_REDIS_URL } from '../support/environment.js';
+import { ChildInstance } from '../support/child-instance.js';
 import { bearer, createEvent } from '../support/events.js';
 import { expectMoneyInvariant } from '../support/money.js';
 import {
@@ -14,10 +11,9 @@ import {
 } from '../support/orders.js';
 import { waitUntil } from '../support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
-const ROOT = join(__dirname, '..', '..');
 const LEASE_SECONDS = 1;
 
 /**
@@ -244,52 +240,22 @@ describe('Nothing lost: payments reconciled after failures (e2e, real PostgreSQL
   });
 
   describe('a process killed', () => {
-    let child: ChildProcess | undefined;
-    afterEach(() => {
-      child?.kill('SIGKILL');
+    let child: ChildInstance | undefined;
+    afterEach(async () => {
+      await child?.kill();
       child = undefined;
     });
 
     /** Another instance of the deployment, in a real process of its own. */
     async function startInstance(): Promise<string> {
-      const port = 40_000 + Math.floor(Math.random() * 20_000);
-      child = spawn(
-        process.execPath,
-        ['-r', './scripts/ts-register.cjs', '-e', "require('./test/support/serve.ts')"],
-        {
-          cwd: ROOT,
-          env: {
-            PATH: process.env.PATH,
-            NODE_ENV: 'test',
-            PORT: String(port),
-            DATABASE_URL: db.url,
-            REDIS_URL: TEST_REDIS_URL,
-            REDIS_KEY_PREFIX: `eventflow-test:killed-${port}:`,
-            JWT_SECRET: TEST_JWT_SECRET,
-            ORDER_SWEEP_INTERVAL_MS: '0',
-            PAYMENT_ATTEMPT_LEASE_SECONDS: String(LEASE_SECONDS),
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      const started = child;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the instance did not start')), 30_000);
-        createInterface({ input: started.stdout! }).on('line', (line) => {
-          if (line === `listening ${port}`) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
+      child = await ChildInstance.start(db.url, {
+        PAYMENT_ATTEMPT_LEASE_SECONDS: String(LEASE_SECONDS),
       });
-      return `http://127.0.0.1:${port}`;
+      return child.url;
     }
 
     async function kill(): Promise<void> {
-      const dying = child!;
-      const exited = new Promise((resolve) => dying.once('exit', resolve));
-      dying.kill('SIGKILL');
-      await exited;
+      await child!.kill();
       child = undefined;
     }
 

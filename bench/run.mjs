@@ -1,4 +1,5 @@
-// `npm run bench`: builds, then measures the API as production runs it (`node dist/main.js`, a
+// `npm run bench`: builds, then measures the API as production runs it (`node dist/main.js` on the
+// image's Node major, .nvmrc, fetched by scripts/image-node.mjs when the machine's is older; a
 // fresh database, Redis, logging on) against its baselines, prints one table and writes it to
 // bench/results/latest.md. Exits non-zero when anything oversold or an invariant broke; targets
 // missed are reported in the table, not as a failure.

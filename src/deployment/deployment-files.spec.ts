@@ -124,10 +124,13 @@ const packageJson = JSON.parse(read('package.json')) as {
 };
 
 describe('Dockerfile', () => {
-  it('builds in one stage and runs in another, both on node:22-bookworm-slim', () => {
+  const imageNode = `node:${read('.nvmrc').trim()}-bookworm-slim`;
+  const modules = stages.find((stage) => stage.name === 'modules')!;
+
+  it('builds, installs and runs on the Node major of .nvmrc (what CI and the bench run)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(build.image).toBe('node:22-bookworm-slim');
-    expect(runtime.image).toBe('node:22-bookworm-slim');
+    expect(read('Dockerfile')).toContain(`ARG NODE_IMAGE=${imageNode}\n`);
+    for (const stage of stages) expect(stage.image).toBe(imageNode);
     expect(runtime.name).not.toBe(build.name);
   });
 
@@ -137,12 +140,29 @@ describe('Dockerfile', () => {
     expect(runs).toMatch(/\bnpm run build\b/);
   });
 
-  it('installs only production dependencies in the runtime stage and takes dist/ from the build', () => {
-    const runs = all(runtime, 'RUN').join('\n');
-    expect(runs).toMatch(/\bnpm ci\b[^\n&]*--omit=dev/);
-    expect(runs).not.toMatch(/\bnpm (install|i)\b/);
-    const fromBuild = copies(runtime).filter((c) => c.from === build.name);
-    expect(fromBuild).toEqual([
+  it('installs only production dependencies, trimmed by the prune script against dist/', () => {
+    const runs = all(modules, 'RUN');
+    expect(runs[0]).toMatch(/\bnpm ci\b[^\n&]*--omit=dev/);
+    expect(runs.at(-1)).toBe('node scripts/prune-runtime-modules.mjs');
+    expect(copies(modules)).toContainEqual({
+      from: build.name,
+      sources: [posix.join(workdir(build), 'dist')],
+      destination: posix.join(workdir(modules), 'dist'),
+    });
+    expect(pathInImage(modules, 'scripts/prune-runtime-modules.mjs')).toBe(
+      posix.join(workdir(modules), 'scripts/prune-runtime-modules.mjs'),
+    );
+  });
+
+  it('runs with the trimmed node_modules and the dist/ of the build, installing nothing itself', () => {
+    expect(all(runtime, 'RUN').join('\n')).not.toMatch(/\bnpm\b/);
+    const fromStages = copies(runtime).filter((c) => c.from !== undefined);
+    expect(fromStages).toEqual([
+      {
+        from: 'modules',
+        sources: [posix.join(workdir(modules), 'node_modules')],
+        destination: posix.join(workdir(runtime), 'node_modules'),
+      },
       {
         from: build.name,
         sources: [posix.join(workdir(build), 'dist')],
@@ -460,15 +480,22 @@ interface WorkflowStep {
   name?: string;
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, string>;
+  env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, { tags?: string[] } | null>;
   permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
   jobs: Record<
     string,
     {
       'runs-on': string;
+      if?: string;
+      needs?: string | string[];
+      permissions?: Record<string, string>;
+      concurrency?: { group: string; 'cancel-in-progress'?: boolean };
       strategy?: { matrix?: { node?: string[] } };
       services?: Record<
         string,
@@ -509,6 +536,11 @@ describe('.github/workflows/ci.yml', () => {
     expect(setupNode?.with?.['node-version']).toBe('${{ matrix.node }}');
   });
 
+  it("tests on the engines floor and on the image's Node major (.nvmrc)", () => {
+    const floor = /^>=\s*(\d+\.\d+)/.exec(packageJson.engines.node)![1];
+    expect(job.strategy?.matrix?.node).toEqual([floor, read('.nvmrc').trim()]);
+  });
+
   it('serves PostgreSQL 16 (trust) on 5432 and Redis 7 on 6379, with health checks', () => {
     const { postgres, redis } = job.services ?? {};
     expect(postgres.image).toBe('postgres:16');
@@ -546,7 +578,7 @@ describe('.github/workflows/deploy.yml', () => {
   it('runs by hand or on a v* tag, with Workload Identity Federation', () => {
     expect(deploy.on).toHaveProperty('workflow_dispatch');
     expect(deploy.on.push?.tags).toEqual(['v*']);
-    expect(deploy.permissions?.['id-token']).toBe('write');
+    expect(deploy.jobs.deploy.permissions?.['id-token']).toBe('write');
     const auth = steps(deploy).find((s) => s.uses?.startsWith('google-github-actions/auth@'));
     expect(auth?.with?.workload_identity_provider).toBeTruthy();
     expect(auth?.with).not.toHaveProperty('credentials_json');
@@ -578,5 +610,100 @@ describe('.github/workflows/deploy.yml', () => {
     );
     expect(service).toContain(`--port=${all(runtime, 'EXPOSE').at(-1)}`);
     expect(service).toMatch(/--startup-probe="?httpGet\.path=\/api\/health\b/);
+  });
+
+  // ---- the rollout: CI first, no traffic until smoke-tested, traffic in steps, rollback ----
+
+  const deployJob = deploy.jobs.deploy;
+  const deploySteps = deployJob.steps;
+  /** The index in the deploy job of the one step whose run text matches. */
+  const stepIndex = (pattern: RegExp) => {
+    const indexes = deploySteps.flatMap((s, i) => (pattern.test(s.run ?? '') ? [i] : []));
+    expect([pattern.source, indexes.length]).toEqual([pattern.source, 1]);
+    return indexes[0];
+  };
+
+  it('deploys only a commit whose CI runs passed, waiting for them first', () => {
+    const needs = [deployJob.needs ?? []].flat();
+    expect(needs).toEqual(['ci-passed']);
+    expect(deployJob.if).toBeUndefined();
+    const gate = deploy.jobs['ci-passed'];
+    expect(gate.permissions?.actions).toBe('read');
+    const wait = gate.steps.find((s) => s.run?.includes('deploy/wait-for-ci.mjs'));
+    expect(wait?.run?.trim()).toBe('node deploy/wait-for-ci.mjs "$GITHUB_SHA"');
+    expect(existsSync(join(ROOT, 'deploy/wait-for-ci.mjs'))).toBe(true);
+    // The workflow it waits for exists and runs on the push of the tag itself.
+    expect(wait?.env?.CI_WORKFLOW).toBe('ci.yml');
+    const ci = workflow('ci.yml');
+    expect(ci.on).toHaveProperty('push');
+    expect(ci.on.push === null || (ci.on.push.tags ?? []).includes('v*')).toBe(true);
+  });
+
+  it('builds the image under the commit sha and deploys it with no traffic at a sha- tag', () => {
+    const check = deploySteps[stepIndex(/>> "\$GITHUB_ENV"[\s\S]*TAG=/)].run!;
+    expect(check).toContain(
+      'IMAGE=${REGION}-docker.pkg.dev/${PROJECT_ID}/${REPOSITORY}/eventflow:${GITHUB_SHA}',
+    );
+    expect(check).toContain('TAG=sha-${GITHUB_SHA::7}');
+    const service = commandOf('gcloud run deploy');
+    expect(service).toContain('--image="$IMAGE"');
+    expect(service).toMatch(/traffic_flags=\(--no-traffic "--tag=\$\{TAG\}"\)/);
+    expect(service).toContain('"${traffic_flags[@]}"');
+  });
+
+  it('smoke-tests the tagged revision before any traffic moves to it', () => {
+    const deployed = stepIndex(/gcloud run deploy/);
+    const smoke = stepIndex(/smoke-test\.mjs "\$REVISION_URL" --ready-seconds/);
+    const firstTrafficChange = deploySteps.findIndex((s) => s.run?.includes('update-traffic'));
+    expect(deployed).toBeLessThan(smoke);
+    expect(smoke).toBeLessThan(firstTrafficChange);
+    expect(deploySteps[smoke].if).toBeUndefined();
+    // REVISION_URL is the tag's own URL, found in the service's traffic list by the tag.
+    expect(deploySteps[deployed].run).toMatch(/select\(\.tag == \$tag\) \| \.url/);
+  });
+
+  it('moves traffic in rising steps, each watched before the next, then all of it', () => {
+    const rollout = deploySteps[stepIndex(/for percent in/)].run!;
+    const percents = /for percent in ([\d ]+);/.exec(rollout)![1].trim().split(/\s+/).map(Number);
+    expect(percents.length).toBeGreaterThanOrEqual(2);
+    expect(percents.every((p, i) => p > 0 && p < 100 && (i === 0 || p > percents[i - 1]))).toBe(
+      true,
+    );
+    const loop = rollout.slice(rollout.indexOf('for percent in'), rollout.indexOf('\ndone'));
+    const order = [
+      'update-traffic',
+      '--to-revisions="${NEW_REVISION}=${percent},${PREVIOUS_REVISION}=$((100 - percent))"',
+      'smoke-test.mjs "$SERVICE_URL" --soak-seconds',
+      'smoke-test.mjs "$REVISION_URL"',
+      'error_rate_ok',
+    ].map((text) => loop.indexOf(text));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
+    // The error rate is the new revision's own 5xx share, from its request logs.
+    expect(rollout).toMatch(/gcloud logging read[^\n]*httpRequest\.status>=500/);
+    expect(rollout).toContain('resource.labels.revision_name=\\"${NEW_REVISION}\\"');
+    expect(rollout.slice(rollout.indexOf('\ndone'))).toContain('--to-latest');
+  });
+
+  it('rolls all traffic back to the revision serving before, on any failure or cancel', () => {
+    const noted = stepIndex(/PREVIOUS_REVISION=\$\{serving\}" >> "\$GITHUB_ENV"/);
+    expect(noted).toBeLessThan(stepIndex(/gcloud run jobs deploy/));
+    const rollback = deploySteps.at(-1)!;
+    expect(rollback.if).toMatch(/failure\(\)/);
+    expect(rollback.if).toMatch(/cancelled\(\)/);
+    expect(rollback.if).toContain("env.PREVIOUS_REVISION != ''");
+    expect(rollback.run).toMatch(
+      /gcloud run services update-traffic "\$SERVICE"[^\n]*\\\n\s*--to-revisions="\$\{PREVIOUS_REVISION\}=100"/,
+    );
+    // Every other step runs only while all before it succeeded: none hides a failure.
+    for (const step of deploySteps.slice(0, -1))
+      expect(step.if ?? '').not.toMatch(/always|failure/);
+  });
+
+  it('never runs two rollouts at once, nor cancels one halfway', () => {
+    expect(deployJob.concurrency).toEqual({
+      group: 'deploy-production',
+      'cancel-in-progress': false,
+    });
+    expect(deploy.concurrency).toBeUndefined();
   });
 });

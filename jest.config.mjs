@@ -1,8 +1,8 @@
 /**
- * Jest runs in CommonJS mode with SWC: Jest's ESM mode cannot load an ESM-only Nest from the
- * CommonJS packages that require() it on Node 20 (Jest's loader supports that only from Node
- * 24.9). So `.ts`, `.js` and `.mjs` are
- * all transformed, @nestjs and @prisma included, and the `.js` of relative ESM imports is dropped.
+ * Jest runs in CommonJS mode with SWC: Jest's ESM mode stays experimental (a flag, and a loader
+ * that lets CommonJS packages require() the ESM-only Nest only from Node 24.9). So `.ts`, `.js`
+ * and `.mjs` are all transformed, @nestjs and @prisma included, and the `.js` of relative ESM
+ * imports is dropped.
  */
 const swc = [
   '@swc/jest',

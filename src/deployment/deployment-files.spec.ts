@@ -699,6 +699,30 @@ describe('.github/workflows/deploy.yml', () => {
       expect(step.if ?? '').not.toMatch(/always|failure/);
   });
 
+  it('gives the service METRICS_TOKEN only from its secret, and the smoke tests the same token', () => {
+    expect(known.has('METRICS_TOKEN')).toBe(true);
+    expect(run).toContain('METRICS_TOKEN_SECRET=,METRICS_TOKEN=${SECRET_METRICS_TOKEN}:latest');
+    expect(commandOf('gcloud run deploy')).toMatch(
+      /--set-secrets="[^"]*:latest\$\{METRICS_TOKEN_SECRET\}"/,
+    );
+    const read = deploySteps[stepIndex(/gcloud secrets versions access latest/)];
+    expect(read.if).toBe("env.SECRET_METRICS_TOKEN != ''");
+    expect(read.run).toContain('::add-mask::');
+  });
+
+  it('has only run blocks bash can parse', async () => {
+    const blocks = steps(deploy).flatMap((s) => (s.run ? [s.run] : []));
+    expect(blocks.length).toBeGreaterThan(5);
+    for (const block of blocks) {
+      const error = await new Promise<string | null>((done) =>
+        execFile('bash', ['-n', '-c', block], (failure, _out, stderr) =>
+          done(failure ? stderr : null),
+        ),
+      );
+      expect([block.slice(0, 60), error]).toEqual([block.slice(0, 60), null]);
+    }
+  });
+
   it('never runs two rollouts at once, nor cancels one halfway', () => {
     expect(deployJob.concurrency).toEqual({
       group: 'deploy-production',

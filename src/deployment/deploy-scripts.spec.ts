@@ -1,12 +1,24 @@
 import { execFile } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
 
 /**
  * The two scripts .github/workflows/deploy.yml runs between gcloud calls, run here as the
  * workflow runs them (a child Node process) against local HTTP servers standing in for a deployed
- * EventFlow and for GitHub's API.
+ * EventFlow and for GitHub's API; and the workflow's own traffic and rollback steps, run by bash
+ * with a stand-in gcloud that records what it is asked.
  */
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -349,6 +361,184 @@ describe('deploy/wait-for-ci.mjs', () => {
       expect(github.requests).toHaveLength(0);
     } finally {
       await github.close();
+    }
+  });
+});
+
+// ---- deploy.yml's traffic steps and rollback, with a stand-in gcloud --------------------------
+
+interface WorkflowFile {
+  jobs: Record<string, { steps: { name?: string; run?: string }[] }>;
+}
+
+describe("deploy.yml's traffic steps and rollback", () => {
+  const workflow = parse(
+    readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8'),
+  ) as WorkflowFile;
+  const stepRun = (name: RegExp) =>
+    workflow.jobs.deploy.steps.find((s) => name.test(s.name ?? ''))!.run!;
+  const service = {
+    status: {
+      url: 'https://eventflow.example.run.app',
+      traffic: [
+        { revisionName: 'eventflow-00042-old', percent: 100 },
+        {
+          revisionName: 'eventflow-00043-new',
+          tag: 'sha-1234567',
+          url: 'https://sha-1234567.example',
+        },
+        {
+          revisionName: 'eventflow-00040-older',
+          tag: 'sha-aaaaaaa',
+          url: 'https://sha-aaaaaaa.example',
+        },
+      ],
+    },
+  };
+
+  let work: string;
+  beforeEach(() => {
+    // The step's working directory: the checkout's deploy/ scripts, and the service.json an
+    // earlier step wrote. The stand-in gcloud logs its arguments and answers `logging read` with
+    // FAKE_5XX lines for the 5xx query and FAKE_TOTAL lines for the other.
+    work = mkdtempSync(join(tmpdir(), 'eventflow-rollout-'));
+    symlinkSync(join(ROOT, 'deploy'), join(work, 'deploy'));
+    writeFileSync(join(work, 'service.json'), JSON.stringify(service));
+    mkdirSync(join(work, 'bin'));
+    writeFileSync(
+      join(work, 'bin', 'gcloud'),
+      [
+        '#!/bin/bash',
+        'echo "$*" >> "$GCLOUD_CALLS"',
+        'if [ "$1 $2" = "logging read" ]; then',
+        '  [ -n "$FAKE_LOGGING_FAILS" ] && { echo "PERMISSION_DENIED" >&2; exit 1; }',
+        '  case "$3" in *">=500"*) n="$FAKE_5XX" ;; *) n="$FAKE_TOTAL" ;; esac',
+        '  for ((i = 0; i < n; i++)); do echo 200; done',
+        'fi',
+      ].join('\n'),
+    );
+    chmodSync(join(work, 'bin', 'gcloud'), 0o755);
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  /** Runs a step's script as GitHub does (`bash -e`), against the fake app as both URLs. */
+  async function runStep(run: string, appUrl: string, env: Record<string, string> = {}) {
+    const calls = join(work, 'gcloud-calls');
+    writeFileSync(calls, '');
+    const outcome = await new Promise<Outcome>((done) => {
+      execFile(
+        'bash',
+        ['--noprofile', '--norc', '-e', '-c', run],
+        {
+          cwd: work,
+          timeout: 30_000,
+          env: {
+            PATH: `${join(work, 'bin')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+            GCLOUD_CALLS: calls,
+            SERVICE: 'eventflow',
+            PROJECT_ID: 'acme-prod',
+            REGION: 'europe-west1',
+            TAG: 'sha-1234567',
+            IMAGE: 'europe-west1-docker.pkg.dev/acme-prod/eventflow/eventflow:1234567',
+            PREVIOUS_REVISION: 'eventflow-00042-old',
+            NEW_REVISION: 'eventflow-00043-new',
+            SERVICE_URL: appUrl,
+            REVISION_URL: appUrl,
+            GITHUB_STEP_SUMMARY: join(work, 'summary'),
+            SOAK_SECONDS: '0',
+            MAX_ERROR_PERCENT: '1',
+            FAKE_5XX: '0',
+            FAKE_TOTAL: '200',
+            ...env,
+          },
+        },
+        (error, stdout, stderr) =>
+          done({
+            code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+            stdout,
+            stderr,
+          }),
+      );
+    });
+    const trafficCalls = readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('run services update-traffic'))
+      .map((line) => /--to-\S+(?: --remove-tags=\S+)?/.exec(line)![0]);
+    return { ...outcome, trafficCalls };
+  }
+
+  it('moves 10%, then 50%, then all traffic when every check passes, dropping older tags', async () => {
+    const app = await fakeApp({});
+    try {
+      const outcome = await runStep(stepRun(/^Shift traffic/), app.url);
+      expect(outcome.code).toBe(0);
+      expect(outcome.trafficCalls).toEqual([
+        '--to-revisions=eventflow-00043-new=10,eventflow-00042-old=90',
+        '--to-revisions=eventflow-00043-new=50,eventflow-00042-old=50',
+        '--to-latest --remove-tags=sha-aaaaaaa',
+      ]);
+      expect(outcome.stdout).toContain('eventflow-00043-new since');
+      expect(outcome.stdout).toContain('0 5xx of 200 requests');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stops at the first step when the new revision answers too many 5xx', async () => {
+    const app = await fakeApp({});
+    try {
+      const outcome = await runStep(stepRun(/^Shift traffic/), app.url, {
+        FAKE_5XX: '3',
+        FAKE_TOTAL: '200',
+      });
+      expect(outcome.code).not.toBe(0);
+      expect(outcome.stdout).toContain('3 5xx of 200 requests (at most 1%)');
+      expect(outcome.trafficCalls).toEqual([
+        '--to-revisions=eventflow-00043-new=10,eventflow-00042-old=90',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stops when the error rate cannot be read, rather than counting it as none', async () => {
+    const app = await fakeApp({});
+    try {
+      const outcome = await runStep(stepRun(/^Shift traffic/), app.url, {
+        FAKE_LOGGING_FAILS: '1',
+      });
+      expect(outcome.code).not.toBe(0);
+      expect(outcome.trafficCalls).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stops when a smoke request during the soak fails', async () => {
+    const app = await fakeApp({ eventsBeforeFailing: 0 });
+    try {
+      const outcome = await runStep(stepRun(/^Shift traffic/), app.url);
+      expect(outcome.code).not.toBe(0);
+      expect(outcome.stderr).toContain('GET /api/events: expected 200, got 500');
+      expect(outcome.trafficCalls).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('rolls back by sending all traffic to the revision noted before, then smoke-tests it', async () => {
+    const app = await fakeApp({});
+    try {
+      const outcome = await runStep(stepRun(/^Roll back/), app.url);
+      expect(outcome.code).toBe(0);
+      expect(outcome.trafficCalls).toEqual(['--to-revisions=eventflow-00042-old=100']);
+      expect(outcome.stdout).toContain('::error::Rolled back: all traffic on eventflow-00042-old');
+      expect(app.paths).toContain('/api/events');
+      expect(readFileSync(join(work, 'summary'), 'utf8')).toContain(
+        'Rolled back to eventflow-00042-old',
+      );
+    } finally {
+      await app.close();
     }
   });
 });

@@ -9,6 +9,8 @@ export interface ApplyMigrationsOptions {
   log?: (message: string) => void;
   /** How long to wait for another instance's migration lock before giving up. Default 5 minutes. */
   lockTimeoutMs?: number;
+  /** Runs after the migrations, still under the lock (the demo data, so that it is loaded once). */
+  afterMigrations?: () => Promise<void>;
 }
 
 /** Why no migration was (or could be) applied: a broken history, a lock timeout, a failed script. */
@@ -25,6 +27,15 @@ export declare const PRISMA_MIGRATE_LOCK_KEY: 72707369;
  * A migration.sql must not contain its own BEGIN/COMMIT.
  */
 export declare function applyMigrations(options: ApplyMigrationsOptions): Promise<string[]>;
+
+/**
+ * Runs `work` while holding Prisma's migration lock (on a session of its own, passed to `work`),
+ * which every start takes before it migrates or seeds.
+ */
+export declare function withMigrationLock<T>(
+  options: Pick<ApplyMigrationsOptions, 'databaseUrl' | 'log' | 'lockTimeoutMs'>,
+  work: (client: import('pg').Client) => Promise<T>,
+): Promise<T>;
 
 export interface MigrationFile {
   name: string;

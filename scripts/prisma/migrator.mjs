@@ -39,8 +39,26 @@ export async function applyMigrations({
   migrationsDir,
   log = () => {},
   lockTimeoutMs = 300_000,
+  afterMigrations,
 }) {
   const migrations = await readMigrationsDir(migrationsDir);
+  return withMigrationLock({ databaseUrl, log, lockTimeoutMs }, async (client) => {
+    const applied = await migrateUnderLock(client, migrations, databaseUrl, log);
+    // Still under the lock: simultaneous first starts seed one after the other, the later ones
+    // finding the data already there.
+    if (afterMigrations) await afterMigrations();
+    return applied;
+  });
+}
+
+/**
+ * Runs `work` while holding Prisma's migration lock on a session of its own, which every start
+ * (migrating or seeding) and `prisma migrate` take: the one lock that orders them.
+ */
+export async function withMigrationLock(
+  { databaseUrl, log = () => {}, lockTimeoutMs = 300_000 },
+  work,
+) {
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'eventflow-migrator',
@@ -51,33 +69,35 @@ export async function applyMigrations({
   await client.connect();
   try {
     await acquireLock(client, lockTimeoutMs);
-    // Everything below runs under the lock: a second instance waits here, then finds nothing to do.
-    await ensureMigrationsTable(client);
-    const { rows } = await client.query(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at, logs, started_at FROM _prisma_migrations ORDER BY started_at',
-    );
-    checkHistory(rows, migrations, log);
-    const done = new Set(
-      rows.filter((r) => r.rolled_back_at === null).map((r) => r.migration_name),
-    );
-    const applied = [];
-    for (const migration of migrations.filter((m) => !done.has(m.name))) {
-      log(`Applying migration ${migration.name}`);
-      await applyOne(client, migration);
-      applied.push(migration.name);
-    }
-    // The job queue's own schema (graphile_worker), versioned by the library and installed or
-    // upgraded here, under the same lock: the outbox triggers call graphile_worker.add_job.
-    await installJobQueue({
-      connectionString: databaseUrl,
-      logger: new QueueLogger(() => (level, message) => {
-        if (level === 'error') log(`job queue schema: ${message}`);
-      }),
-    });
-    return applied;
+    return await work(client);
   } finally {
     await client.end().catch(() => {}); // ending the session releases the advisory lock
   }
+}
+
+async function migrateUnderLock(client, migrations, databaseUrl, log) {
+  // Everything below runs under the lock: a second instance waits here, then finds nothing to do.
+  await ensureMigrationsTable(client);
+  const { rows } = await client.query(
+    'SELECT migration_name, checksum, finished_at, rolled_back_at, logs, started_at FROM _prisma_migrations ORDER BY started_at',
+  );
+  checkHistory(rows, migrations, log);
+  const done = new Set(rows.filter((r) => r.rolled_back_at === null).map((r) => r.migration_name));
+  const applied = [];
+  for (const migration of migrations.filter((m) => !done.has(m.name))) {
+    log(`Applying migration ${migration.name}`);
+    await applyOne(client, migration);
+    applied.push(migration.name);
+  }
+  // The job queue's own schema (graphile_worker), versioned by the library and installed or
+  // upgraded here, under the same lock: the outbox triggers call graphile_worker.add_job.
+  await installJobQueue({
+    connectionString: databaseUrl,
+    logger: new QueueLogger(() => (level, message) => {
+      if (level === 'error') log(`job queue schema: ${message}`);
+    }),
+  });
+  return applied;
 }
 
 /** The migration folders in the order Prisma applies them (directories only, sorted by name). */

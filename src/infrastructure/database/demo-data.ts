@@ -63,6 +63,8 @@ export async function loadDemoData(
   const hasher = new PasswordHasher();
   const ids: Record<string, string> = {};
   for (const account of DEMO_ACCOUNTS) {
+    // An upsert that changes nothing on an existing account: the start holds the migration lock
+    // while seeding, and this stays correct without it (npm run prisma:seed beside a start).
     const existing = await prisma.user.findUnique({
       where: { email: account.email },
       select: { id: true },
@@ -70,8 +72,10 @@ export async function loadDemoData(
     ids[account.role] =
       existing?.id ??
       (
-        await prisma.user.create({
-          data: {
+        await prisma.user.upsert({
+          where: { email: account.email },
+          update: {},
+          create: {
             email: account.email,
             name: account.name,
             role: account.role,

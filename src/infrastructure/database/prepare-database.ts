@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { loadDemoData } from './demo-data.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { applyMigrations } from './migrator.js';
+import { applyMigrations, withMigrationLock } from './migrator.js';
 
 export interface PreparedDatabase {
   url: string;
@@ -28,14 +28,20 @@ export async function prepareDatabase(
     : await startEmbeddedPostgres(config.dataDir, logger);
   const url = config.databaseUrl ?? embedded!.url;
   try {
+    // The demo data is loaded under the migration lock, after the migrations: instances started
+    // together on an empty database would otherwise all see no users and all insert them.
+    const seed = config.seedDemoData ? () => seedIfEmpty(url, logger) : undefined;
+    const log = (line: string) => logger.info(line);
     if (config.migrateOnStart) {
       await applyMigrations({
         databaseUrl: url,
         migrationsDir: MIGRATIONS_DIR,
-        log: (line) => logger.info(line),
+        log,
+        afterMigrations: seed,
       });
+    } else if (seed) {
+      await withMigrationLock({ databaseUrl: url, log }, seed);
     }
-    if (config.seedDemoData) await seedIfEmpty(url, logger);
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -66,14 +66,18 @@ function sizeOf(target) {
   return readdirSync(target).reduce((sum, child) => sum + sizeOf(path.join(target, child)), 0);
 }
 
-// Unreachable packages, deepest first so that a kept package nested in a removed one cannot occur
-// (a nested package is only ever resolved from inside its parent).
+// Unreachable packages. A kept package is never nested in an unreachable one: a nested package is
+// only ever resolved from inside its parent.
 const unreachable = Object.keys(packages)
   .filter((location) => location.startsWith('node_modules/') && !keep.has(location))
-  .filter((location) => !packages[location].link);
-for (const location of unreachable) {
-  const target = path.join(appDir, location);
-  if (existsSync(target)) remove(target);
+  .filter((location) => !packages[location].link)
+  .filter((location) => existsSync(path.join(appDir, location)));
+for (const location of unreachable) remove(path.join(appDir, location));
+
+// A scope whose packages all went (node_modules/@electric-sql/) goes too.
+for (const entry of readdirSync(path.join(appDir, 'node_modules'))) {
+  const scope = path.join(appDir, 'node_modules', entry);
+  if (entry.startsWith('@') && readdirSync(scope).length === 0) rmSync(scope, { recursive: true });
 }
 
 // The query compiler the generated client loads is named in the compiled app; the others (other

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { createApp } from './app.js';
 import { createLogger } from './common/logging/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgres.js';
 import { prepareDatabase } from './infrastructure/database/prepare-database.js';
 import { installGracefulShutdown } from './shutdown.js';
 
@@ -11,6 +13,8 @@ function readEnvironment(): Record<string, string | undefined> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   return process.env;
 }
+
+let stopDatabase: (() => Promise<void>) | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig(readEnvironment());
@@ -22,6 +26,7 @@ async function main(): Promise<void> {
   }
   for (const warning of config.warnings) logger.warn(warning);
   const database = await prepareDatabase(config, logger);
+  stopDatabase = () => database.stop();
   const app = await createApp({ ...config, databaseUrl: database.url }, logger);
 
   installGracefulShutdown(app, { logger, afterClose: () => database.stop() });
@@ -33,13 +38,16 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `EventFlow failed to start: ${(error as Error)?.stack ?? String(error)}\n`,
-    );
-  }
+main().catch(async (error: unknown) => {
+  // A start that fails after the embedded PostgreSQL came up must not leave it running alone.
+  await stopDatabase?.().catch(() => {});
+  process.stderr.write(`${startFailure(error)}\n`);
   process.exit(1);
 });
+
+/** The real cause, always: a rejection without an Error (`undefined`, a string) included. */
+function startFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError) return error.message;
+  if (error instanceof Error) return `EventFlow failed to start: ${inspect(error)}`;
+  return `EventFlow failed to start: a step failed without an error object (rejected with ${inspect(error)})`;
+}

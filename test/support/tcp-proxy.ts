@@ -3,11 +3,14 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 /**
  * A TCP proxy in front of a real server, to make it unreachable in the ways networks fail:
  * `blackhole` keeps connections open but lets no byte through (a hung server, a dropped route);
- * `forward` restores it.
+ * `forward` restores it and delivers what was held, as TCP retransmission would once the route
+ * is back (dropping it instead would leave a client's replies matched to the wrong commands).
+ * `refuse` cuts it off (open connections dropped, new ones refused) and `accept` restores it.
  */
 export class TcpProxy {
   private mode: 'forward' | 'blackhole' = 'forward';
   private readonly sockets = new Set<Socket>();
+  private held: { to: Socket; chunk: Buffer }[] = [];
   private readonly server: Server;
 
   private constructor(targetHost: string, targetPort: number) {
@@ -18,8 +21,8 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.on('data', (chunk) => this.mode === 'forward' && upstream.write(chunk));
-      upstream.on('data', (chunk) => this.mode === 'forward' && client.write(chunk));
+      client.on('data', (chunk: Buffer) => this.pass(upstream, chunk));
+      upstream.on('data', (chunk: Buffer) => this.pass(client, chunk));
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -39,12 +42,25 @@ export class TcpProxy {
     return this.listeningPort;
   }
 
+  /** False between `refuse` and `accept`. */
+  get listening(): boolean {
+    return this.server.listening;
+  }
+
   blackhole(): void {
     this.mode = 'blackhole';
   }
 
   forward(): void {
     this.mode = 'forward';
+    const held = this.held;
+    this.held = [];
+    for (const { to, chunk } of held) if (!to.destroyed) to.write(chunk);
+  }
+
+  private pass(to: Socket, chunk: Buffer): void {
+    if (this.mode === 'forward') to.write(chunk);
+    else this.held.push({ to, chunk });
   }
 
   /** Drops every connection and stops listening: new connections are refused, as by a stopped server. */

@@ -8,6 +8,12 @@ export const ADD_JOB_SQL =
 /**
  * graphile-worker takes due jobs lowest priority first. Emails go before webhook deliveries, so
  * a backlog of deliveries (a slow receiver, a flash sale) never holds back a buyer's
- * confirmation, and a password reset, good for 30 minutes only, goes before everything.
+ * confirmation, and a password reset, good for 30 minutes only, goes before both.
  */
-export const JOB_PRIORITY = { passwordReset: -10, email: 0, webhook: 10 } as const;
+export const JOB_PRIORITY = {
+  /** A cache invalidation Redis missed: other instances serve an old listing until it runs. */
+  cacheInvalidation: -20,
+  passwordReset: -10,
+  email: 0,
+  webhook: 10,
+} as const;

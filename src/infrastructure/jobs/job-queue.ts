@@ -37,6 +37,7 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JobQueue');
   private readonly tasks: TaskList = {};
   private readonly crontab: string[] = [];
+  private readonly flagGuards: { flag: string; allowed: () => Promise<boolean> }[] = [];
   private runner: Runner | undefined;
   private pool: pg.Pool | undefined;
 
@@ -62,6 +63,16 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
       }
     };
     if (schedule) this.crontab.push(`${schedule.cron} ${name} ?max=1`);
+  }
+
+  /**
+   * Jobs added with `flag` (add_job's `flags`) are taken by this instance only while `allowed()`
+   * says so, and left to the other instances otherwise: for work only some instances can do at a
+   * given moment (graphile-worker's forbiddenFlags, asked before each job is taken).
+   */
+  runFlaggedOnlyWhile(flag: string, allowed: () => Promise<boolean>): void {
+    if (this.runner) throw new Error(`Flag ${flag} was guarded after the worker started`);
+    this.flagGuards.push({ flag, allowed });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -98,6 +109,7 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
       pollInterval: this.config.jobs.pollIntervalMs,
       taskList: this.tasks,
       crontab: this.crontab.join('\n'),
+      forbiddenFlags: this.flagGuards.length > 0 ? () => this.forbiddenFlags() : null,
       logger: this.queueLogger(),
     });
   }
@@ -125,6 +137,11 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     if (workers.length === 0) return;
     await this.pool!.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [workers]);
     this.logger.warn(`Released the jobs of ${workers.length} worker(s) that stopped mid-job`);
+  }
+
+  private async forbiddenFlags(): Promise<string[]> {
+    const allowed = await Promise.all(this.flagGuards.map((guard) => guard.allowed()));
+    return this.flagGuards.filter((_guard, index) => !allowed[index]).map((guard) => guard.flag);
   }
 
   private queueLogger(): QueueLogger {

@@ -37,6 +37,13 @@ end
 return answer
 `;
 
+/**
+ * After a failed attempt to deliver an owed invalidation, reads go straight to the database for
+ * this long before Redis is tried again: a hanging Redis then costs them nothing, not a command
+ * timeout each.
+ */
+const OWED_RETRY_MS = 1_000;
+
 /** Reads answered by one script call at most. */
 const MAX_BATCH = 128;
 
@@ -69,6 +76,12 @@ interface NearRead {
   known: string;
 }
 
+/**
+ * Where an invalidation Redis did not take is recorded durably, for an instance that can reach
+ * Redis to deliver (`LostInvalidations`). It throws when it could not record it either.
+ */
+export type RecordLostInvalidation = () => Promise<void>;
+
 interface RemoteRead {
   generation: string;
   /** The entry's bytes, unless the generation is the known one or there is no entry. */
@@ -81,8 +94,16 @@ export class RedisGenerationalCache implements GenerationalCache {
   private readonly logger = new Logger(RedisGenerationalCache.name);
   private readonly generationKey: string;
   private readonly entryPrefix: string;
-  /** An invalidation Redis missed: until it is delivered, this instance does not trust the cache. */
-  private invalidationOwed = false;
+  /**
+   * Invalidations Redis missed, counted: while one is owed this instance does not trust the
+   * cache. A delivery clears only what was owed when it was sent, never one that failed meanwhile.
+   */
+  private owed = 0;
+  private owedDelivery: Promise<boolean> | undefined;
+  private nextOwedAttemptAt = 0;
+  /** The last call to Redis failed and none succeeded since. */
+  private failing = false;
+  private probe: Promise<boolean> | undefined;
   private outageLogged = false;
 
   private readonly redis: Redis & CacheCommands;
@@ -106,6 +127,7 @@ export class RedisGenerationalCache implements GenerationalCache {
     namespace: string,
     private readonly ttlSeconds: number,
     commandTimeoutMs: number,
+    private readonly recordLost?: RecordLostInvalidation,
   ) {
     this.reads = new RoundTripBatcher((_key, reads) => this.readFromRedis(reads), {
       maxBatch: MAX_BATCH,
@@ -120,16 +142,13 @@ export class RedisGenerationalCache implements GenerationalCache {
   }
 
   async read(key: string): Promise<CacheRead> {
+    if (this.owed > 0 && !(await this.deliverOwed())) return { status: 'unavailable' };
     try {
-      if (this.invalidationOwed) {
-        await this.bumpGeneration();
-        this.invalidationOwed = false;
-      }
       const now = Date.now();
       const near = this.near.get(key);
       const known = near && near.expiresAt > now ? near.generation : '';
       const { generation, value, expiresAt } = await this.reads.submit('', { key, known });
-      this.recovered();
+      this.succeeded();
       if (near && generation === known) return { status: 'hit', value: near.value };
       if (!value) return { status: 'miss', generation };
       this.keepNear(key, generation, value, expiresAt);
@@ -176,13 +195,80 @@ export class RedisGenerationalCache implements GenerationalCache {
     this.near.set(key, { generation, value, expiresAt });
   }
 
+  /**
+   * The change is committed when this runs, so a failure is not the caller's: the invalidation is
+   * owed (this instance reads from the database until it delivers it) and recorded for another
+   * instance to deliver, before the change is answered.
+   */
   async invalidate(): Promise<void> {
     try {
       await this.bumpGeneration();
+      return;
     } catch (error) {
-      this.invalidationOwed = true;
+      this.owed += 1;
+      this.nextOwedAttemptAt = Date.now() + OWED_RETRY_MS;
       this.unavailable(error);
     }
+    if (!this.recordLost) return;
+    try {
+      await this.recordLost();
+    } catch (error) {
+      this.logger.error(
+        `An invalidation reached neither Redis nor the database; other instances may serve the ` +
+          `old listing until it expires (CACHE_TTL): ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** For the job that delivers a recorded invalidation: throws if Redis did not take it. */
+  async deliverRecorded(): Promise<void> {
+    try {
+      await this.bumpGeneration();
+    } catch (error) {
+      this.unavailable(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Whether Redis answers this instance, without a call while the last one succeeded; after a
+   * failure, one PING (shared by concurrent askers) tells.
+   */
+  async reachable(): Promise<boolean> {
+    if (this.redis.status !== 'ready') return false;
+    if (!this.failing) return true;
+    this.probe ??= this.redis
+      .ping()
+      .then(
+        () => {
+          this.succeeded();
+          return true;
+        },
+        () => false,
+      )
+      .finally(() => (this.probe = undefined));
+    return this.probe;
+  }
+
+  /** One attempt at a time; reads arriving meanwhile or soon after a failed one skip the cache. */
+  private deliverOwed(): Promise<boolean> {
+    if (this.owedDelivery) return this.owedDelivery;
+    if (Date.now() < this.nextOwedAttemptAt) return Promise.resolve(false);
+    const delivering = this.owed;
+    this.owedDelivery = this.bumpGeneration()
+      .then(
+        () => {
+          this.owed -= delivering;
+          return this.owed === 0;
+        },
+        (error: unknown) => {
+          this.nextOwedAttemptAt = Date.now() + OWED_RETRY_MS;
+          this.unavailable(error);
+          return false;
+        },
+      )
+      .finally(() => (this.owedDelivery = undefined));
+    return this.owedDelivery;
   }
 
   private async bumpGeneration(): Promise<void> {
@@ -191,16 +277,19 @@ export class RedisGenerationalCache implements GenerationalCache {
       String(Date.now()),
       String(GENERATION_TTL_SECONDS),
     );
+    this.succeeded();
   }
 
   /** One log line per outage, not one per request. */
   private unavailable(error: unknown): void {
+    this.failing = true;
     if (this.outageLogged) return;
     this.outageLogged = true;
     this.logger.warn(`Cache unavailable, serving from the database: ${(error as Error).message}`);
   }
 
-  private recovered(): void {
+  private succeeded(): void {
+    this.failing = false;
     if (!this.outageLogged) return;
     this.outageLogged = false;
     this.logger.log('Cache available again');

@@ -54,7 +54,8 @@ export class AppModule {
         EmailsModule,
         WebhooksModule,
         HealthModule,
-        MetricsHttpModule,
+        // Elsewhere (METRICS_PORT) or nowhere (closed): then /metrics on this port is a 404.
+        ...(config.metrics.exposure === 'api-port' ? [MetricsHttpModule] : []),
       ],
       providers: [
         // In this order: who the caller is first, so the purchase limit counts a verified account.

@@ -90,7 +90,7 @@ export async function createApp(
   refuseWhileDraining(fastify);
   answerWrongMethods(fastify);
   refuseNonJsonBodies(fastify);
-  serveOpenApi(app);
+  if (config.docsEnabled) serveOpenApi(app);
   await app.init();
   await fastify.ready();
   return app;

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { inspect } from 'node:util';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createLogger } from './common/logging/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgres.js';
 import { prepareDatabase } from './infrastructure/database/prepare-database.js';
+import { listenForMetrics, urlOf } from './modules/metrics/metrics-listener.js';
 import { installGracefulShutdown } from './shutdown.js';
 
 /** The only place that reads the process environment (and `.env`, when there is one). */
@@ -29,11 +31,31 @@ async function main(): Promise<void> {
   stopDatabase = () => database.stop();
   const app = await createApp({ ...config, databaseUrl: database.url }, logger);
 
-  installGracefulShutdown(app, { logger, afterClose: () => database.stop() });
+  const metricsListener = await listenForMetrics(app, config, logger);
+  installGracefulShutdown(app, {
+    logger,
+    afterClose: async () => {
+      await metricsListener?.close();
+      await database.stop();
+    },
+  });
 
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  await app.listen({ port: config.port, host: config.host });
+  const bound = app.getHttpServer().address() as AddressInfo;
+  const address = urlOf(bound.address, bound.port);
+  // 0.0.0.0 and :: are where it listens, not an address a browser can open.
+  const browsable = ['0.0.0.0', '::'].includes(bound.address)
+    ? urlOf('localhost', bound.port)
+    : address;
   logger.info(
-    { port: config.port, docs: `http://localhost:${config.port}/docs` },
+    {
+      address,
+      docs: config.docsEnabled ? `${browsable}/docs` : 'off (DOCS_ENABLED=false)',
+      metrics:
+        config.metrics.exposure === 'closed'
+          ? 'closed (set METRICS_TOKEN or METRICS_PORT)'
+          : `${metricsListener?.url ?? address}/metrics${config.metrics.token ? ' (token)' : ''}`,
+    },
     'EventFlow is serving',
   );
 }

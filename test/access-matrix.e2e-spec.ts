@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiKeyScope } from '../src/common/auth/api-key-scopes.js';
 import { bearer, createEvent } from './support/events.js';
 import { placeOrder } from './support/orders.js';
@@ -11,10 +11,15 @@ type TeamRole = 'MANAGER' | 'SCANNER';
 
 /**
  * Who may call each route, written here independently of the code: the team roles an event-scoped
- * route admits beside its organizer, and the one API key scope a route takes (null: no key).
+ * route admits beside its organizer, the one API key scope a route takes (null: no key), and the
+ * routes only the deployment's METRICS_TOKEN opens (every account and key gets 401 there).
  * A route the application serves that is missing here fails the test.
  */
-const RULES: Record<string, { team?: TeamRole[]; scope: ApiKeyScope | null }> = {
+const RULES: Record<
+  string,
+  { team?: TeamRole[]; scope: ApiKeyScope | null; metricsTokenOnly?: true }
+> = {
+  'GET /metrics': { scope: null, metricsTokenOnly: true },
   'PUT /api/users/:id/role': { scope: null },
   'POST /api/auth/logout': { scope: null },
   'GET /api/auth/me': { scope: null },
@@ -64,6 +69,9 @@ const RULES: Record<string, { team?: TeamRole[]; scope: ApiKeyScope | null }> = 
   'POST /api/webhooks/:id/messages/:messageId/replay': { scope: null },
   'POST /api/webhooks/:id/test': { scope: null },
 };
+
+/** The instance's METRICS_TOKEN: set, so /metrics is closed to everyone else, as in production. */
+const METRICS_TOKEN = randomBytes(32).toString('hex');
 
 const SCOPES: ApiKeyScope[] = [
   'events:read',
@@ -131,7 +139,7 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startTestApp(db, { env: { ORDER_SWEEP_INTERVAL_MS: '0' } });
+    api = await startTestApp(db, { env: { ORDER_SWEEP_INTERVAL_MS: '0', METRICS_TOKEN } });
     routes = declaredRoutes(api.app).filter((route) => route.access !== 'public');
     [organizer, otherOrganizer, user, manager, scanner] = await Promise.all([
       createUser(api, db, 'ADMIN'),
@@ -169,6 +177,9 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
   }
 
   const verdict = (status: number) => (status === 401 || status === 403 ? status : 'allowed');
+  /** No account or key opens a metrics-token route: they are all a 401, like no credential. */
+  const tokenOnly = (route: DeclaredRoute) =>
+    RULES[`${route.method} ${route.path}`]?.metricsTokenOnly === true;
 
   it('names every route the application serves (and only those)', () => {
     const served = routes.map((route) => `${route.method} ${route.path}`).sort();
@@ -188,7 +199,11 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
   it('a USER off the team: 403 on admin and event-team routes, through on the rest', async () => {
     for (const route of routes) {
       const res = await call(route, bearer(user), shared);
-      const expected = route.access === 'admin' || route.access === 'event-team' ? 403 : 'allowed';
+      const expected = tokenOnly(route)
+        ? 401
+        : route.access === 'admin' || route.access === 'event-team'
+          ? 403
+          : 'allowed';
       expect([`${route.method} ${route.path}`, verdict(res.status)]).toEqual([
         `${route.method} ${route.path}`,
         expected,
@@ -199,7 +214,7 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
   it('another organizer: 403 on the event’s routes, through on the rest', async () => {
     for (const route of routes) {
       const res = await call(route, bearer(otherOrganizer), shared);
-      const expected = route.access === 'event-team' ? 403 : 'allowed';
+      const expected = tokenOnly(route) ? 401 : route.access === 'event-team' ? 403 : 'allowed';
       expect([`${route.method} ${route.path}`, verdict(res.status)]).toEqual([
         `${route.method} ${route.path}`,
         expected,
@@ -225,7 +240,8 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
       const name = `${route.method} ${route.path}`;
       const checkIn = RULES[name].scope?.startsWith('checkins:') ?? false;
       const own = await call(route, `Bearer ${shared.deviceKey}`, shared);
-      expect([name, verdict(own.status)]).toEqual([name, checkIn ? 'allowed' : 403]);
+      const expected = tokenOnly(route) ? 401 : checkIn ? 'allowed' : 403;
+      expect([name, verdict(own.status)]).toEqual([name, expected]);
       if (checkIn) {
         // The event itself is not found (not the unknown ticket code an admitted scan would miss).
         const other = await call(route, `Bearer ${shared.deviceKey}`, elsewhere);
@@ -244,8 +260,9 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
       for (const route of routes) {
         const name = `${route.method} ${route.path}`;
         const res = await call(route, `Bearer ${scopedKeys.get(scope)}`, shared);
-        const expected = RULES[name].scope === scope ? 'allowed' : 403;
+        const expected = tokenOnly(route) ? 401 : RULES[name].scope === scope ? 'allowed' : 403;
         expect([name, verdict(res.status)]).toEqual([name, expected]);
+        if (expected === 401) expect([name, res.body.code]).toEqual([name, 'unauthorized']);
         if (expected === 403) {
           expect([name, res.body.code]).toEqual([
             name,
@@ -255,4 +272,12 @@ describe('Access matrix: every route × anonymous, USER, other organizer, team r
       }
     },
   );
+
+  it('the metrics token: through on its routes only, 401 everywhere else (it signs no one in)', async () => {
+    for (const route of routes) {
+      const name = `${route.method} ${route.path}`;
+      const res = await call(route, `Bearer ${METRICS_TOKEN}`, shared);
+      expect([name, verdict(res.status)]).toEqual([name, tokenOnly(route) ? 'allowed' : 401]);
+    }
+  });
 });

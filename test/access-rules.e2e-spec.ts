@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { declaredRoutes, type DeclaredRoute } from './support/routes.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -13,7 +13,8 @@ describe('Access rules of every route', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startTestApp(db);
+    // With METRICS_TOKEN, as production must have it (or METRICS_PORT): /metrics is not public.
+    api = await startTestApp(db, { env: { METRICS_TOKEN: randomBytes(32).toString('hex') } });
     routes = declaredRoutes(api.app);
     buyer = await createUser(api, db, 'USER');
   });
@@ -55,6 +56,21 @@ describe('Access rules of every route', () => {
         status: 401,
       });
       expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('every metrics-token route refuses a sign-in token with 401: only METRICS_TOKEN opens it', async () => {
+    const tokenRoutes = routes.filter((r) => r.access === 'metrics-token');
+    expect(tokenRoutes).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: '/metrics' }),
+    );
+    for (const route of tokenRoutes) {
+      const res = await call(route, buyer.accessToken);
+      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
     }
   });
 

@@ -108,6 +108,18 @@ describe('A production start refuses what would be unsafe (e2e, real process)', 
           msg: expect.stringContaining('SEED_DEMO_DATA_IN_PRODUCTION=true'),
         }),
       );
+      // The demo data's published passwords stay on this machine: loopback, as the log line says.
+      expect(messages.at(-1)).toMatchObject({
+        address: `http://127.0.0.1:${port}`,
+        docs: `http://127.0.0.1:${port}/docs`,
+        metrics: expect.stringMatching(/^closed/),
+      });
+      expect(messages).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: expect.stringMatching(/^\/metrics is closed/),
+        }),
+      );
       const admins = await own.sql.query("SELECT email FROM users WHERE role = 'ADMIN'");
       expect(admins.rows).toEqual([{ email: 'admin@ticketmaster.test' }]);
       expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);

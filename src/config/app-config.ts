@@ -2,6 +2,14 @@
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
+  /**
+   * Bind address of the listeners: loopback when the demo data (published passwords) is served,
+   * every interface otherwise; HOST overrides.
+   */
+  host: string;
+  /** Swagger UI at /docs and the document at /docs-json and /docs-yaml; false: all 404. */
+  docsEnabled: boolean;
+  metrics: MetricsConfig;
   /** Absent: an embedded PostgreSQL under `.data/` is started before the app. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -62,6 +70,18 @@ export interface AppConfig {
   mail: MailConfig;
   /** What is allowed but unwise (a low-variety JWT_SECRET outside production): logged at start. */
   warnings: string[];
+}
+
+export interface MetricsConfig {
+  /**
+   * Where GET /metrics is served: on the API's port, on a listener of its own (METRICS_PORT), or
+   * nowhere (production with neither METRICS_TOKEN nor METRICS_PORT: sales counts are not public).
+   */
+  exposure: 'api-port' | 'own-port' | 'closed';
+  /** With `own-port` only; 0 picks a free port (tests). */
+  port: number | undefined;
+  /** Set: a scrape must send `Authorization: Bearer <token>`, on whichever port serves it. */
+  token: string | undefined;
 }
 
 export interface JobsConfig {

@@ -212,6 +212,7 @@ describe('loadConfig', () => {
       expect(config.seedDemoData).toBe(true);
       expect(config.warnings).toEqual([
         expect.stringContaining(`SEED_DEMO_DATA_IN_PRODUCTION=true`),
+        expect.stringMatching(/^\/metrics is closed/),
       ]);
     });
 
@@ -220,6 +221,96 @@ describe('loadConfig', () => {
       expect(loadConfig({}).seedDemoData).toBe(true);
       expect(() => loadConfig({ SEED_DEMO_DATA_IN_PRODUCTION: 'maybe' })).toThrow(
         /SEED_DEMO_DATA_IN_PRODUCTION must be true or false/,
+      );
+    });
+  });
+
+  describe('HOST', () => {
+    it('is loopback whenever the demo data is served, every interface otherwise', () => {
+      expect(loadConfig({}).host).toBe('127.0.0.1'); // the zero-config start: embedded, demo data
+      expect(loadConfig({ SEED_DEMO_DATA: 'true', DATABASE_URL: 'postgresql://db/x' }).host).toBe(
+        '127.0.0.1',
+      );
+      expect(loadConfig({ DATABASE_URL: 'postgresql://db/x' }).host).toBe('0.0.0.0');
+      expect(loadConfig({ SEED_DEMO_DATA: 'false' }).host).toBe('0.0.0.0');
+      expect(loadConfig(PRODUCTION).host).toBe('0.0.0.0');
+      expect(
+        loadConfig({ ...PRODUCTION, SEED_DEMO_DATA: 'true', SEED_DEMO_DATA_IN_PRODUCTION: 'true' })
+          .host,
+      ).toBe('127.0.0.1');
+    });
+
+    it('is taken as given, with a warning when the demo data would reach the network', () => {
+      const open = loadConfig({ HOST: '0.0.0.0' });
+      expect(open.host).toBe('0.0.0.0');
+      expect(open.warnings).toEqual([
+        expect.stringMatching(/^HOST=0\.0\.0\.0 serves the demo data .*admin1234/),
+      ]);
+      expect(loadConfig({ HOST: '::1' })).toMatchObject({ host: '::1', warnings: [] });
+      expect(loadConfig({ HOST: 'localhost' }).warnings).toEqual([]);
+      expect(loadConfig({ HOST: '10.0.0.5', SEED_DEMO_DATA: 'false' })).toMatchObject({
+        host: '10.0.0.5',
+        warnings: [],
+      });
+      expect(() => loadConfig({ HOST: 'http://0.0.0.0' })).toThrow(
+        /HOST must be an IP address or a host name/,
+      );
+    });
+  });
+
+  describe('metrics and docs', () => {
+    const TOKEN = 'f'.repeat(8) + randomBytes(16).toString('hex');
+
+    it('keeps /metrics open on the API port outside production, as before', () => {
+      expect(loadConfig({}).metrics).toEqual({
+        exposure: 'api-port',
+        port: undefined,
+        token: undefined,
+      });
+    });
+
+    it('closes /metrics in production when neither METRICS_TOKEN nor METRICS_PORT says how', () => {
+      const config = loadConfig(PRODUCTION);
+      expect(config.metrics.exposure).toBe('closed');
+      expect(config.warnings).toEqual([
+        expect.stringMatching(/^\/metrics is closed \(404\).*METRICS_TOKEN.*METRICS_PORT/),
+      ]);
+    });
+
+    it('serves /metrics behind METRICS_TOKEN, on a port of its own, or both', () => {
+      expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN: TOKEN })).toMatchObject({
+        metrics: { exposure: 'api-port', port: undefined, token: TOKEN },
+        warnings: [],
+      });
+      expect(loadConfig({ ...PRODUCTION, METRICS_PORT: '9464' })).toMatchObject({
+        metrics: { exposure: 'own-port', port: 9464, token: undefined },
+        warnings: [],
+      });
+      expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: TOKEN }).metrics).toEqual({
+        exposure: 'own-port',
+        port: 9464,
+        token: TOKEN,
+      });
+    });
+
+    it('refuses a short or spaced METRICS_TOKEN and a METRICS_PORT that is PORT or out of range', () => {
+      expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(
+        /METRICS_TOKEN must be at least 24 printable characters/,
+      );
+      expect(() => loadConfig({ METRICS_TOKEN: `${TOKEN} x` })).toThrow(/METRICS_TOKEN/);
+      expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(
+        /METRICS_PORT must differ from PORT/,
+      );
+      expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(
+        /METRICS_PORT must be an integer from 0 to 65535/,
+      );
+    });
+
+    it('serves the docs unless DOCS_ENABLED=false', () => {
+      expect(loadConfig({}).docsEnabled).toBe(true);
+      expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+      expect(() => loadConfig({ DOCS_ENABLED: 'off' })).toThrow(
+        /DOCS_ENABLED must be true or false/,
       );
     });
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { AppConfig, PaymentsConfig, StripeSettings } from './app-config.js';
+import type { AppConfig, MetricsConfig, PaymentsConfig, StripeSettings } from './app-config.js';
 import { secretProblems, secretWeakness } from './jwt-secret-rules.js';
 
 /** Named in the refusal so an operator sees what exactly would be exposed. */
@@ -180,6 +181,64 @@ function readDemoData(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], warnings: 
   return seed;
 }
 
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * The demo data's admin password is published, so a start that serves it listens on loopback
+ * unless HOST says otherwise (a container needs 0.0.0.0 for its port mapping); then it warns.
+ */
+function readHost(read: EnvReader, seedDemoData: boolean, warnings: string[]): string {
+  const given = read.string('HOST');
+  if (given === undefined) return seedDemoData ? '127.0.0.1' : '0.0.0.0';
+  if (
+    isIP(given) === 0 &&
+    !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(given)
+  ) {
+    read.problems.push(
+      `HOST must be an IP address or a host name, such as 0.0.0.0 or 127.0.0.1 (got "${given}")`,
+    );
+    return '127.0.0.1';
+  }
+  if (seedDemoData && !LOOPBACK.test(given)) {
+    warnings.push(
+      `HOST=${given} serves the demo data beyond this machine: its accounts' passwords are published (${DEMO_ADMIN_SIGN_IN})`,
+    );
+  }
+  return given;
+}
+
+/**
+ * /metrics counts sales: outside production it is open as a developer expects; in production it
+ * is served only when the deployment says how it is protected, by a token or by a port of its own
+ * that only the internal network reaches.
+ */
+function readMetrics(
+  read: EnvReader,
+  nodeEnv: AppConfig['nodeEnv'],
+  apiPort: number,
+  warnings: string[],
+): MetricsConfig {
+  const token = read.string('METRICS_TOKEN');
+  if (token !== undefined && !/^[\x21-\x7e]{24,}$/.test(token)) {
+    read.problems.push(
+      'METRICS_TOKEN must be at least 24 printable characters without spaces, such as the output of `openssl rand -hex 32`',
+    );
+  }
+  const port =
+    read.string('METRICS_PORT') === undefined
+      ? undefined
+      : read.integer('METRICS_PORT', 0, 0, 65535);
+  if (port !== undefined && port !== 0 && port === apiPort) {
+    read.problems.push(`METRICS_PORT must differ from PORT (both are ${port})`);
+  }
+  if (port !== undefined) return { exposure: 'own-port', port, token };
+  if (token !== undefined || nodeEnv !== 'production') return { exposure: 'api-port', port, token };
+  warnings.push(
+    '/metrics is closed (404): in production it needs METRICS_TOKEN (scrapes send Authorization: Bearer <token>) or METRICS_PORT (a listener of its own, for the internal network)',
+  );
+  return { exposure: 'closed', port, token };
+}
+
 function readJobs(read: EnvReader): AppConfig['jobs'] {
   return {
     workerEnabled: read.boolean('JOB_WORKER_ENABLED', true),
@@ -272,6 +331,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const config: AppConfig = {
     nodeEnv,
     port,
+    host: readHost(read, seedDemoData, warnings),
+    docsEnabled: read.boolean('DOCS_ENABLED', true),
+    metrics: readMetrics(read, nodeEnv, port, warnings),
     databaseUrl,
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 500),
     databasePoolTimeoutMs: read.integer('DATABASE_POOL_TIMEOUT_MS', 5_000, 50, 60_000),

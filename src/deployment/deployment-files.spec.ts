@@ -452,6 +452,8 @@ describe('docker-compose.yml', () => {
     expect(new URL(config.databaseUrl!).hostname).toBe('postgres');
     expect(new URL(config.redisUrl!).hostname).toBe('redis');
     expect(config.seedDemoData).toBe(true);
+    // The demo data alone would bind loopback, which the port mapping cannot reach.
+    expect(config.host).toBe('0.0.0.0');
     expect(config.jwt).toMatchObject({ secret: GENERATED_SECRET, secretGenerated: false });
     // A demo stack says which provider it uses: the test one, which takes no money.
     expect(config.payments).toMatchObject({ provider: 'test', providerChosen: true });

@@ -2,12 +2,15 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiProblem } from '../http/openapi-problems.js';
 
+/** The OpenAPI security scheme of METRICS_TOKEN. */
+export const METRICS_TOKEN_SCHEME = 'metrics-token';
+
 /**
  * Who may call a route. Every route must declare one (the access guard refuses a route that does
  * not, and a test walks every route to prove none is left out). Ownership, such as "its
  * organizer", is a rule of the feature's service, checked after this.
  */
-export type AccessRule = 'public' | 'signed-in' | 'admin' | 'event-team';
+export type AccessRule = 'public' | 'signed-in' | 'admin' | 'event-team' | 'metrics-token';
 export const ACCESS_RULE = 'eventflow:access-rule';
 
 /** Anyone, signed in or not. A valid token, when sent, still identifies the caller. */
@@ -54,4 +57,17 @@ export const EventTeamOnly = (who: string) =>
       'not-your-event',
       'team-role-insufficient',
     ]),
+  );
+
+/**
+ * Monitoring only: the bearer of METRICS_TOKEN, whatever account tokens or API keys say (they are
+ * refused with 401 like a missing token). Without METRICS_TOKEN the route is open, which the
+ * configuration allows only outside production or on a port of its own (METRICS_PORT).
+ */
+export const MetricsTokenOnly = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_RULE, 'metrics-token' satisfies AccessRule),
+    ApiExtension('x-access', 'metrics-token'),
+    ApiBearerAuth(METRICS_TOKEN_SCHEME),
+    ApiProblem(401, 'METRICS_TOKEN is set and the request does not send it.'),
   );

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { loadConfig } from '../../config/load-config.js';
 import { DomainError } from '../errors/domain-error.js';
-import { AdminOnly, Public, SignedIn } from './access.decorators.js';
+import { AdminOnly, MetricsTokenOnly, Public, SignedIn } from './access.decorators.js';
 import { AccessGuard } from './access.guard.js';
 import type { ApiKeyLookup } from './api-key-lookup.js';
 import type { Role } from './auth-user.js';
@@ -14,6 +14,7 @@ class ProbeController {
   @Public() open(): void {}
   @SignedIn() mine(): void {}
   @AdminOnly() organize(): void {}
+  @MetricsTokenOnly() scrape(): void {}
   undeclared(): void {}
 }
 
@@ -43,7 +44,11 @@ describe('AccessGuard (roles guard, deny by default)', () => {
   };
   /** No API keys here: api-key-admission.spec.ts covers them. */
   const noKeys: ApiKeyLookup = { identify: () => Promise.resolve(undefined) };
-  const guard = new AccessGuard(new Reflector(), roles, noKeys);
+  const guard = new AccessGuard(new Reflector(), roles, noKeys, config);
+  const METRICS_TOKEN = 'metrics-token-metrics-token-0123456789';
+  const tokenGuard = new AccessGuard(new Reflector(), roles, noKeys, {
+    metrics: { exposure: 'api-port', port: undefined, token: METRICS_TOKEN },
+  });
 
   beforeEach(() => {
     stored.clear();
@@ -63,9 +68,13 @@ describe('AccessGuard (roles guard, deny by default)', () => {
     return { context, request };
   }
 
-  async function statusOf(handler: keyof ProbeController, token?: string): Promise<number> {
+  async function statusOf(
+    handler: keyof ProbeController,
+    token?: string,
+    by: AccessGuard = guard,
+  ): Promise<number> {
     try {
-      await guard.canActivate(contextFor(handler, token).context);
+      await by.canActivate(contextFor(handler, token).context);
       return 200;
     } catch (error) {
       if (error instanceof DomainError) return error.status;
@@ -133,5 +142,20 @@ describe('AccessGuard (roles guard, deny by default)', () => {
   it('refuses a signed token whose role is not one of ours', async () => {
     expect(await statusOf('mine', await jwt.signAsync({ sub: USER_ID, role: 'ROOT' }))).toBe(401);
     expect(await statusOf('mine', await jwt.signAsync({ sub: 'user-1', role: 'USER' }))).toBe(401);
+  });
+
+  it('lets only the bearer of METRICS_TOKEN scrape when one is set: no account token counts', async () => {
+    expect(await statusOf('scrape', undefined, tokenGuard)).toBe(401);
+    expect(await statusOf('scrape', `${METRICS_TOKEN}x`, tokenGuard)).toBe(401);
+    expect(await statusOf('scrape', METRICS_TOKEN.slice(0, -1), tokenGuard)).toBe(401);
+    expect(await statusOf('scrape', await adminToken(), tokenGuard)).toBe(401);
+    expect(await statusOf('scrape', 'efk_someapikey', tokenGuard)).toBe(401);
+    expect(await statusOf('scrape', METRICS_TOKEN, tokenGuard)).toBe(200);
+    expect(lookups).toEqual([]);
+  });
+
+  it('lets anyone scrape when no METRICS_TOKEN is set (open only outside production)', async () => {
+    expect(await statusOf('scrape')).toBe(200);
+    expect(await statusOf('scrape', 'anything')).toBe(200);
   });
 });

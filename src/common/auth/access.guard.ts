@@ -10,6 +10,8 @@ import { API_KEY_LOOKUP, type ApiKeyLookup } from './api-key-lookup.js';
 import { KEY_SCOPE, type ApiKeyScope } from './api-key-scopes.js';
 import { KeyLookupLimiter } from './key-lookup-limiter.js';
 import { ROLE_LOOKUP, type RoleLookup } from './role-lookup.js';
+import { requireMetricsToken } from './metrics-token.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 
 /**
  * The one global guard: deny by default. A route with no declared access rule is refused (and
@@ -26,6 +28,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     @Inject(ROLE_LOOKUP) private readonly roles: RoleLookup,
     @Inject(API_KEY_LOOKUP) private readonly keys: ApiKeyLookup,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'metrics'>,
   ) {
     super();
   }
@@ -42,6 +45,11 @@ export class AccessGuard extends AuthGuard('jwt') {
       throw CommonErrors.forbidden('This route is not open to anyone.');
     }
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Before API keys and sign-in tokens: on this rule neither means anything.
+    if (rule === 'metrics-token') {
+      requireMetricsToken(request.headers.authorization, this.config.metrics.token);
+      return true;
+    }
     const key = apiKeyOf(request.headers.authorization);
     if (key !== undefined) {
       const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(KEY_SCOPE, [

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { METRICS_TOKEN_SCHEME } from '../auth/access.decorators.js';
 import { describeResponseHeaders } from './openapi-headers.js';
 import { describeRequestBodies } from './openapi-inputs.js';
 import { describeWebhookPayloads } from '../../modules/webhooks/webhook-payloads.openapi.js';
@@ -29,6 +30,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       bearerFormat: 'JWT or efk_ API key',
       description: 'An access token from sign-in, or an API key where the operation takes one.',
     })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'METRICS_TOKEN',
+        description: 'METRICS_TOKEN of the deployment, for Prometheus scrapes of /metrics.',
+      },
+      METRICS_TOKEN_SCHEME,
+    )
     .addServer('/', 'This server')
     .build();
   const document = SwaggerModule.createDocument(app, config);
@@ -53,7 +63,10 @@ function declarePublicOperations(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Swagger UI at /docs and the document at /docs-json. */
+/**
+ * Swagger UI at /docs (its assets under /docs/) and the document at /docs-json and /docs-yaml.
+ * Not called at all with DOCS_ENABLED=false, so every one of those paths is a 404 problem.
+ */
 export function serveOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',

@@ -225,7 +225,9 @@ function completeOperation({ method, operation }: OperationFacts): void {
     standard[401] = ['unauthorized'];
     responses[401] ??= { description: 'An API key was sent that is unknown, revoked or expired.' };
   }
-  if (access !== 'public') {
+  // The metrics token is the only credential there: API keys are a 401 like any other.
+  if (access === 'metrics-token') standard[401] = ['unauthorized'];
+  if (access !== 'public' && access !== 'metrics-token') {
     standard[401] = ['unauthorized'];
     // An API key is refused where the route names no scope, or names one the key lacks.
     standard[403] = [

@@ -58,6 +58,15 @@ export interface AppConfig {
   /** How often each instance expires pending orders past their hold (0: never, for tests that sweep by hand). */
   orderSweepIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * `json`: pino's lines; `gcp`: Cloud Logging's structured fields (severity, message, httpRequest,
+   * trace); `pretty`: one readable line each, for a terminal (the default when stdout is one).
+   */
+  logFormat: 'json' | 'gcp' | 'pretty';
+  /** The project a `gcp` log line's trace belongs to; absent: the line carries `traceId` instead. */
+  googleCloudProject: string | undefined;
+  /** OpenTelemetry traces over OTLP/HTTP; absent (no OTEL_EXPORTER_OTLP_*ENDPOINT): none. */
+  tracing: TracingConfig | undefined;
   /** Load the demo accounts and events on start when the database has no users yet. */
   seedDemoData: boolean;
   /** Apply pending migrations on start (serialised across instances by an advisory lock). */
@@ -82,6 +91,16 @@ export interface MetricsConfig {
   port: number | undefined;
   /** Set: a scrape must send `Authorization: Bearer <token>`, on whichever port serves it. */
   token: string | undefined;
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed as OTLP/JSON. */
+  tracesUrl: string;
+  serviceName: string;
+  /** Share of new traces recorded (a caller's sampled flag is followed either way). */
+  samplerRatio: number;
+  /** How long finished spans wait to be sent in one batch. */
+  exportDelayMs: number;
 }
 
 export interface JobsConfig {

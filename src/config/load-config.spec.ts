@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_ACCOUNTS } from '../infrastructure/database/demo-data.js';
 import { EXAMPLE_PLACEHOLDER_SECRET, secretWeakness } from './jwt-secret-rules.js';
-import { ConfigError, loadConfig } from './load-config.js';
+import { ConfigError, loadConfig, loadTracingConfig } from './load-config.js';
 
 /** 32 different characters: what a generated secret looks like to the variety rule. */
 const STRONG_SECRET = 'k3Xv9Qp2Lm7Rz4Tn8Wc1Yb6Hd5Fg0JsE';
@@ -312,6 +312,73 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ DOCS_ENABLED: 'off' })).toThrow(
         /DOCS_ENABLED must be true or false/,
       );
+    });
+  });
+
+  describe('logs and traces', () => {
+    it('writes pretty lines to a terminal and JSON otherwise, unless LOG_FORMAT says', () => {
+      expect(loadConfig({}, process.cwd(), true).logFormat).toBe('pretty');
+      expect(loadConfig({}, process.cwd(), false).logFormat).toBe('json');
+      expect(loadConfig({ LOG_FORMAT: 'gcp' }, process.cwd(), true).logFormat).toBe('gcp');
+      expect(loadConfig({ LOG_FORMAT: 'json' }, process.cwd(), true).logFormat).toBe('json');
+      expect(() => loadConfig({ LOG_FORMAT: 'stackdriver' })).toThrow(
+        /LOG_FORMAT must be one of json, gcp, pretty \(got "stackdriver"\)/,
+      );
+    });
+
+    it('reads GOOGLE_CLOUD_PROJECT for the trace field of gcp lines', () => {
+      expect(loadConfig({}).googleCloudProject).toBeUndefined();
+      expect(loadConfig({ GOOGLE_CLOUD_PROJECT: 'shop-prod' }).googleCloudProject).toBe(
+        'shop-prod',
+      );
+    });
+
+    it('traces nothing without an OTLP endpoint', () => {
+      expect(loadConfig({}).tracing).toBeUndefined();
+      expect(loadConfig({ OTEL_SERVICE_NAME: 'x' }).tracing).toBeUndefined();
+      expect(loadTracingConfig({})).toBeUndefined();
+    });
+
+    it("follows OpenTelemetry's variables: base URL plus /v1/traces, or the traces URL as given", () => {
+      expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual(
+        {
+          tracesUrl: 'http://collector:4318/v1/traces',
+          serviceName: 'eventflow',
+          samplerRatio: 1,
+          exportDelayMs: 5_000,
+        },
+      );
+      expect(
+        loadTracingConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/custom/traces',
+          OTEL_SERVICE_NAME: 'eventflow-eu',
+          OTEL_TRACES_SAMPLER_ARG: '0.25',
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+        }),
+      ).toEqual({
+        tracesUrl: 'https://otlp.example.com/custom/traces',
+        serviceName: 'eventflow-eu',
+        samplerRatio: 0.25,
+        exportDelayMs: 200,
+      });
+    });
+
+    it('refuses an endpoint that is no http(s) URL and a ratio outside 0..1', () => {
+      expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+        /OTEL_EXPORTER_OTLP_ENDPOINT must start with http:\/\/ or https:\/\//,
+      );
+      expect(() =>
+        loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER_ARG: '2' }),
+      ).toThrow(/OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 \(got "2"\)/);
+      expect(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '-0.5' })).toThrow(
+        /OTEL_TRACES_SAMPLER_ARG/,
+      );
+      expect(() => loadConfig({ OTEL_BSP_SCHEDULE_DELAY: '0' })).toThrow(
+        /OTEL_BSP_SCHEDULE_DELAY must be an integer from 1 to 600000/,
+      );
+      // The preload installs nothing then; the start reports the problem with all the others.
+      expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://c' })).toBeUndefined();
     });
   });
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { AppConfig, MetricsConfig, PaymentsConfig, StripeSettings } from './app-config.js';
+import type {
+  AppConfig,
+  MetricsConfig,
+  PaymentsConfig,
+  StripeSettings,
+  TracingConfig,
+} from './app-config.js';
 import { secretProblems, secretWeakness } from './jwt-secret-rules.js';
 
 /** Named in the refusal so an operator sees what exactly would be exposed. */
@@ -299,12 +305,51 @@ function readMail(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], port: number):
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'gcp', 'pretty'] as const;
+
+/**
+ * OpenTelemetry's own variable names and meanings (the base URL gets `/v1/traces`; the traces
+ * endpoint is used as given), so a collector's usual settings work unchanged. Unset: no tracing.
+ */
+function readTracing(read: EnvReader): TracingConfig | undefined {
+  const tracesEndpoint = read.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+  const baseEndpoint = read.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const rawRatio = read.string('OTEL_TRACES_SAMPLER_ARG');
+  let samplerRatio = 1;
+  if (rawRatio !== undefined) {
+    samplerRatio = Number(rawRatio);
+    if (!/^\d*\.?\d+$/.test(rawRatio) || samplerRatio > 1) {
+      read.problems.push(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 (got "${rawRatio}")`);
+      samplerRatio = 1;
+    }
+  }
+  const serviceName = read.string('OTEL_SERVICE_NAME') ?? 'eventflow';
+  const exportDelayMs = read.integer('OTEL_BSP_SCHEDULE_DELAY', 5_000, 1, 600_000);
+  const tracesUrl = tracesEndpoint ?? baseEndpoint?.replace(/\/*$/, '/v1/traces');
+  if (tracesUrl === undefined) return undefined;
+  return { tracesUrl, serviceName, samplerRatio, exportDelayMs };
+}
+
+/**
+ * The tracing part alone, for the preload that must install tracing before the app's modules load
+ * (src/infrastructure/tracing/register.ts). A problem here is left for loadConfig to report with
+ * all the others: tracing is then simply not installed.
+ */
+export function loadTracingConfig(env: Env): TracingConfig | undefined {
+  const read = new EnvReader(env);
+  const tracing = readTracing(read);
+  return read.problems.length === 0 ? tracing : undefined;
+}
 
 /**
  * Reads and validates the environment once. Every problem is collected so a bad start names
  * all of them at once rather than one per restart.
  */
-export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
+export function loadConfig(
+  env: Env,
+  cwd: string = process.cwd(),
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf(
     'NODE_ENV',
@@ -381,6 +426,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       3_600_000,
     ),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, stdoutIsTty ? 'pretty' : 'json'),
+    googleCloudProject: read.string('GOOGLE_CLOUD_PROJECT'),
+    tracing: readTracing(read),
     seedDemoData,
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     dataDir: resolve(cwd, read.string('DATA_DIR') ?? '.data'),

@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { serializeContentSecurityPolicy } from '@nestjs/core/security/security-headers.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { METRICS_TOKEN_SCHEME } from '../auth/access.decorators.js';
 import { describeResponseHeaders } from './openapi-headers.js';
@@ -64,10 +66,32 @@ function declarePublicOperations(document: OpenAPIObject): OpenAPIObject {
 }
 
 /**
+ * The API's strict policy (helmet 8's defaults) without `upgrade-insecure-requests`: with it, a
+ * browser that opened /docs over plain HTTP on any host but localhost fetches the UI's scripts
+ * and styles over https, gets nothing, and shows a blank page. Everything else stays: the UI's
+ * scripts, styles and images are all served from /docs itself.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = serializeContentSecurityPolicy({
+  directives: { upgradeInsecureRequests: null },
+});
+
+const isDocsPage = (url: string) =>
+  url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
+
+/**
  * Swagger UI at /docs (its assets under /docs/) and the document at /docs-json and /docs-yaml.
  * Not called at all with DOCS_ENABLED=false, so every one of those paths is a 404 problem.
  */
 export function serveOpenApi(app: INestApplication): void {
+  // After the security hook of useSecurityHeaders (an earlier onRequest hook), so this one's value
+  // is the one sent. Only the UI's own paths: the document and every API answer keep the full policy.
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (isDocsPage(request.url)) {
+      reply.raw.setHeader('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
+    }
+    done();
+  });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'EventFlow API',

@@ -86,7 +86,7 @@ export async function createApp(
       void parseJson(request, text, done);
     },
   );
-  registerRequestLogging(fastify, app.get(MetricsService));
+  registerRequestLogging(fastify, app.get(MetricsService), config.logFormat);
   refuseWhileDraining(fastify);
   answerWrongMethods(fastify);
   refuseNonJsonBodies(fastify);
@@ -95,3 +95,4 @@ export async function createApp(
   await fastify.ready();
   return app;
 }
+// changed

@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
+import { PinoPretty as pinoPretty } from 'pino-pretty';
+import { activeTrace, tracingEnabled } from '../../infrastructure/tracing/active-trace.js';
 import { logContext } from './log-context.js';
 
 /**
@@ -42,21 +44,88 @@ function isoTime(): string {
   return stamp;
 }
 
-export function createLogger(
-  config: Pick<AppConfig, 'logLevel'>,
-  destination?: pino.DestinationStream,
-): Logger {
+type LoggerConfig = Pick<AppConfig, 'logLevel'> &
+  Partial<Pick<AppConfig, 'logFormat' | 'googleCloudProject'>>;
+
+/** pino's levels as Cloud Logging's severities (trace has no counterpart: DEBUG). */
+const SEVERITY: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+export const CLOUD_TRACE_FIELD = 'logging.googleapis.com/trace';
+
+/**
+ * Cloud Logging's structured-log fields from pino's own options (messageKey, formatters.level,
+ * a mixin), rather than @google-cloud/pino-logging-gcp-config: that package brings
+ * @google-cloud/logging (google-gax, gRPC, about 40 MB) into the production image for these few
+ * renames. The trace is the active span's, else the one read from the request's headers.
+ */
+function cloudLoggingOptions(project: string | undefined): pino.LoggerOptions {
+  return {
+    messageKey: 'message',
+    formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
+    mixin: () => {
+      const trace = activeTrace() ?? logContext.getStore()?.trace;
+      // A new object each time: pino merges the line's own fields into it.
+      if (trace === undefined) return {};
+      // Cloud Logging links a line to its trace only through the full resource name.
+      if (project === undefined) return { traceId: trace.traceId, spanId: trace.spanId };
+      return {
+        [CLOUD_TRACE_FIELD]: `projects/${project}/traces/${trace.traceId}`,
+        'logging.googleapis.com/spanId': trace.spanId,
+        'logging.googleapis.com/trace_sampled': trace.sampled,
+      };
+    },
+  };
+}
+
+/** pino's JSON; with tracing on, each line written under a span names it. */
+function jsonOptions(): pino.LoggerOptions {
+  return {
+    formatters: { level: (label) => ({ level: label }) },
+    ...(tracingEnabled() && {
+      mixin: () => {
+        const trace = activeTrace() ?? logContext.getStore()?.trace;
+        return trace === undefined ? {} : { traceId: trace.traceId, spanId: trace.spanId };
+      },
+    }),
+  };
+}
+
+/** One readable line per entry, coloured when it goes to a terminal. */
+function prettyStream(destination: pino.DestinationStream | undefined): pino.DestinationStream {
+  return pinoPretty({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    ...(destination === undefined ? { sync: true } : { destination, colorize: false }),
+  });
+}
+
+export function createLogger(config: LoggerConfig, destination?: pino.DestinationStream): Logger {
+  const format = config.logFormat ?? 'json';
   return pino(
     {
       level: config.logLevel,
       base: { service: 'eventflow' },
       timestamp: isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      ...(format === 'gcp' ? cloudLoggingOptions(config.googleCloudProject) : jsonOptions()),
     },
-    destination,
+    format === 'pretty' ? prettyStream(destination) : destination,
   );
 }
+
+/**
+ * Nest writes a line per route mapped and per module loaded (about 45 at start): detail for a
+ * debugging session, not for every start, so they go at debug level whatever the format.
+ */
+const START_UP_DETAIL = new Set(['RouterExplorer', 'RoutesResolver', 'InstanceLoader']);
 
 /**
  * Lets Nest's own messages and every service's `Logger` go through the same JSON logger. A line
@@ -65,7 +134,11 @@ export function createLogger(
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string): void {
-    this.logger.info(fields({ context }), String(message));
+    if (context !== undefined && START_UP_DETAIL.has(context)) {
+      this.logger.debug(fields({ context }), String(message));
+    } else {
+      this.logger.info(fields({ context }), String(message));
+    }
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error(fields({ context, trace }), String(message));

@@ -49,6 +49,7 @@ FROM ${NODE_IMAGE} AS runtime
 # old generation to about half of it; a NODE_OPTIONS given at deploy time replaces this whole line.
 ENV NODE_ENV=production \
     PORT=3000 \
+    LOG_FORMAT=gcp \
     NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16"
 WORKDIR /app
 COPY package.json ./
@@ -66,4 +67,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1: main.ts handles SIGTERM and SIGINT itself (drains requests, closes connections).
-CMD ["node", "dist/main.js"]
+# The tracing preload installs OpenTelemetry before the app loads, and only when
+# OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise it loads nothing of it.
+CMD ["node", "--import", "./dist/infrastructure/tracing/register.js", "dist/main.js"]

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startDraining } from './common/http/server-edges.js';
+import { flushTracing } from './infrastructure/tracing/active-trace.js';
 
 export interface ShutdownOptions {
   logger: Logger;
@@ -14,8 +15,8 @@ export interface ShutdownOptions {
 /**
  * On SIGTERM (or SIGINT): stop taking connections, let requests in flight finish, stop the
  * sweeper, then close PostgreSQL and Redis (Nest's hooks run in that order: see OrderSweeper and
- * PrismaService), then exit. A second signal while stopping is ignored: the first one finishes.
- * Returns a function that removes the handlers.
+ * PrismaService), send the spans still waiting, then exit. A second signal while stopping is
+ * ignored: the first one finishes. Returns a function that removes the handlers.
  */
 export function installGracefulShutdown(
   app: INestApplication,
@@ -41,6 +42,12 @@ export function installGracefulShutdown(
       .close()
       .finally(() => clearInterval(closeIdle))
       .then(() => afterClose?.())
+      // The last batch of spans (this request's, the shutdown's) is sent before the process ends.
+      .then(() =>
+        flushTracing().catch((error: unknown) =>
+          logger.warn({ err: error }, 'The last spans could not be sent'),
+        ),
+      )
       .then(
         () => {
           logger.info('Stopped');

@@ -179,10 +179,19 @@ describe('Dockerfile', () => {
     expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.lastIndexOf('CMD'));
   });
 
-  it('sets NODE_ENV=production, exposes 3000 and starts dist/main.js', () => {
+  it('sets NODE_ENV=production, exposes 3000 and starts dist/main.js behind the tracing preload', () => {
     expect(imageEnvironment.NODE_ENV).toBe('production');
     expect(all(runtime, 'EXPOSE')).toContain('3000');
-    expect(JSON.parse(all(runtime, 'CMD').at(-1)!)).toEqual(['node', 'dist/main.js']);
+    expect(JSON.parse(all(runtime, 'CMD').at(-1)!)).toEqual([
+      'node',
+      '--import',
+      './dist/infrastructure/tracing/register.js',
+      'dist/main.js',
+    ]);
+  });
+
+  it('writes Cloud Logging structured lines by default (LOG_FORMAT=gcp)', () => {
+    expect(imageEnvironment.LOG_FORMAT).toBe('gcp');
   });
 
   it('caps the heap as the benchmark measures it (the same NODE_OPTIONS in bench/config.mjs)', () => {

@@ -14,16 +14,27 @@ export class ChildInstance {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** Every line the instance wrote to stdout (its log, unless LOG_LEVEL silences it). */
+    readonly lines: string[],
   ) {}
 
+  /** `preload`: a module required before the app's, as `node --import` does in production. */
   static async start(
     databaseUrl: string,
     env: Record<string, string> = {},
+    { preload }: { preload?: string } = {},
   ): Promise<ChildInstance> {
     const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const lines: string[] = [];
     const child = spawn(
       process.execPath,
-      ['-r', './scripts/ts-register.cjs', '-e', "require('./test/support/serve.ts')"],
+      [
+        '-r',
+        './scripts/ts-register.cjs',
+        ...(preload === undefined ? [] : ['-r', preload]),
+        '-e',
+        "require('./test/support/serve.ts')",
+      ],
       {
         cwd: ROOT,
         env: {
@@ -43,13 +54,22 @@ export class ChildInstance {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the instance did not start')), 30_000);
       createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line);
         if (line === `listening ${port}`) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    return new ChildInstance(child, `http://127.0.0.1:${port}`);
+    return new ChildInstance(child, `http://127.0.0.1:${port}`, lines);
+  }
+
+  /** SIGTERM: the graceful shutdown of src/shutdown.ts; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    return exited;
   }
 
   /** SIGKILL: no shutdown hook runs, nothing in flight is finished or released. */

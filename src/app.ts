@@ -95,4 +95,3 @@ export async function createApp(
   await fastify.ready();
   return app;
 }
-// changed

@@ -1,4 +1,4 @@
-// Scenario 3: `node dist/main.js` against the already-migrated database, from spawn to the first
+// Scenario 3: the API (`npm run start:prod`'s command) against the already-migrated database, from spawn to the first
 // 200 from /api/health. Each start is a new process (V8 compiles everything again; the operating
 // system's file cache is warm, as on any restart).
 import { median } from './measure.mjs';

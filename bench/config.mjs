@@ -1,10 +1,15 @@
 // Every number the benchmark uses, in one place, so a run is reproducible and its report can say
 // exactly what was measured. Servers come from the same variables as `npm test`.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MAIN = path.join(ROOT, 'dist', 'main.js');
+/** Node's arguments as `npm run start:prod` and the image's CMD give them (the tracing preload). */
+export const API_ARGS = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  .scripts['start:prod'].split(/\s+/)
+  .slice(1);
 export const PRISMA_CLIENT = path.join(ROOT, 'dist', 'generated', 'prisma', 'client.js');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 

@@ -365,7 +365,7 @@ export function renderReport(results) {
     '',
     `\`${meta.command}\` on ${meta.date}: Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ` +
       `load average ${meta.loadAverage} at start, PostgreSQL ${meta.postgres}, Redis ${meta.redis}.`,
-    `API: \`node dist/main.js\`, NODE_ENV=production, NODE_OPTIONS=${meta.nodeOptions} (as in the Dockerfile), DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info to /dev/null, ` +
+    `API: \`node ${meta.apiArgs}\`, NODE_ENV=production, NODE_OPTIONS=${meta.nodeOptions} (as in the Dockerfile), DATABASE_POOL_SIZE=${meta.poolSize} (the default), LOG_LEVEL=info and LOG_FORMAT=gcp (the image's) to /dev/null, ` +
       `rate limits raised out of the way, Redis on, email to an SMTP sink in the benchmark's process. Load from autocannon in the benchmark's own process, on the same machine. ` +
       `Scenarios 6 and 7 on an instance of their own, the only one running, with NODE_ENV=development and WEBHOOK_ALLOW_PRIVATE_URLS=true ` +
       `(production refuses it, and the receiver is on 127.0.0.1), otherwise the same settings.`,

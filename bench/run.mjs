@@ -1,4 +1,4 @@
-// `npm run bench`: builds, then measures the API as production runs it (`node dist/main.js` on the
+// `npm run bench`: builds, then measures the API as production runs it (`npm run start:prod`'s command on the
 // image's Node major, .nvmrc, fetched by scripts/image-node.mjs when the machine's is older; a
 // fresh database, Redis, logging on) against its baselines, prints one table and writes it to
 // bench/results/latest.md. Exits non-zero when anything oversold or an invariant broke; targets
@@ -23,7 +23,7 @@ import {
   verifyDecrements,
 } from './baselines.mjs';
 import { measureColdStarts } from './cold-start.mjs';
-import { BENCH, MAIN, POSTGRES_URL, REDIS_URL, RESULTS_DIR, ROOT } from './config.mjs';
+import { API_ARGS, BENCH, MAIN, POSTGRES_URL, REDIS_URL, RESULTS_DIR, ROOT } from './config.mjs';
 import {
   createDatabase,
   databaseUrl,
@@ -68,10 +68,14 @@ function log(line) {
 }
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+/** Production closes /metrics unless a token opens it. */
+const metricsToken = randomBytes(24).toString('base64url');
 
 /** The API's memory from /metrics (bytes), with the kernel's VmRSS to cross-check. */
 async function memoryOf(api, server) {
-  const metrics = (await request(`${api}/metrics`)).body.toString('utf8');
+  const metrics = (
+    await request(`${api}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+  ).body.toString('utf8');
   const read = (name) => {
     const match = new RegExp(`^eventflow_${name} (\\S+)$`, 'm').exec(metrics);
     if (!match) throw new Error(`/metrics has no eventflow_${name}`);
@@ -226,7 +230,7 @@ async function main() {
   const newApiServer = (nodeFlags = [], env = {}) =>
     new ChildServer({
       name: 'API',
-      args: [...nodeFlags, MAIN],
+      args: [...nodeFlags, ...API_ARGS],
       cwd: ROOT, // the migrator reads prisma/migrations from here
       stdoutFile: process.env.BENCH_API_STDOUT,
       // The whole environment, so neither the caller's shell nor the run changes it.
@@ -246,6 +250,8 @@ async function main() {
         LOGIN_THROTTLE_LIMIT: String(BENCH.throttleLimit),
         PURCHASE_THROTTLE_LIMIT: String(BENCH.throttleLimit),
         LOG_LEVEL: 'info',
+        LOG_FORMAT: 'gcp', // the image's default
+        METRICS_TOKEN: metricsToken,
         ORDER_HOLD_SECONDS: String(BENCH.orderHoldSeconds),
         MIGRATE_ON_START: 'true',
         SEED_DEMO_DATA: 'false',
@@ -269,6 +275,7 @@ async function main() {
       .join(' '),
     poolSize,
     nodeOptions: BENCH.apiNodeOptions,
+    apiArgs: API_ARGS.join(' '),
     redis: await redisVersion(REDIS_URL),
     profiled,
   };

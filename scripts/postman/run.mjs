@@ -1,5 +1,5 @@
 // The Postman collection against a live server, as CI runs it: a fresh database on the local
-// PostgreSQL, `node dist/main.js` on a free port with its own Redis key prefix, newman, a check
+// PostgreSQL, `npm run start:prod`'s command on a free port with its own Redis key prefix, newman, a check
 // that the docs are served, then everything taken down again (on failure too). Exits with the
 // number of failures (0 = all passed).
 //
@@ -8,7 +8,7 @@
 // TEST_DATABASE_URL and TEST_REDIS_URL name the servers, as for `npm test`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +30,10 @@ const { OpenApiContract } = require('../../test/support/openapi-contract.ts');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'main.js');
+/** Node's arguments as `npm run start:prod` and the image's CMD give them (the tracing preload). */
+const API_ARGS = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  .scripts['start:prod'].split(/\s+/)
+  .slice(1);
 const COLLECTION = path.join(ROOT, 'docs', 'eventflow.postman_collection.json');
 
 const POSTGRES_URL =
@@ -140,7 +144,7 @@ function startServer(port, dbUrl, redisPrefix) {
     ORDER_HOLD_SECONDS: '900',
   };
   // The app reads prisma/migrations relative to its working directory.
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, API_ARGS, {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

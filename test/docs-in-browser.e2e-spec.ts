@@ -4,7 +4,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** The machine's Chromium or Chrome; GitHub's runners have Chrome (ci.yml sets CHROMIUM_PATH). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Any name but localhost: browsers treat http://localhost as secure, which hides the problem. */
 const HOST_NAME = 'eventflow.test';
 
@@ -23,7 +24,7 @@ describe('/docs in headless Chromium over plain HTTP (e2e)', () => {
     // A missing browser fails the file, never skips it: the UI would go untested unnoticed.
     if (!existsSync(CHROMIUM)) {
       throw new Error(
-        `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (as root), then run this test again`,
+        `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (as root), or set CHROMIUM_PATH to a Chromium or Chrome, then run this test again`,
       );
     }
     db = await createTestDatabase();

@@ -508,6 +508,7 @@ interface Workflow {
       permissions?: Record<string, string>;
       concurrency?: { group: string; 'cancel-in-progress'?: boolean };
       strategy?: { matrix?: { node?: string[] } };
+      env?: Record<string, string>;
       services?: Record<
         string,
         { image: string; env?: Record<string, string>; ports?: string[]; options?: string }
@@ -550,6 +551,9 @@ describe('.github/workflows/ci.yml', () => {
   it("tests on the engines floor and on the image's Node major (.nvmrc)", () => {
     const floor = /^>=\s*(\d+\.\d+)/.exec(packageJson.engines.node)![1];
     expect(job.strategy?.matrix?.node).toEqual([floor, read('.nvmrc').trim()]);
+    // .ci/run would otherwise run both legs on the image's major.
+    expect(job.env?.CI_USE_MACHINE_NODE).toBe('true');
+    expect(read('.ci/run')).toContain('"${CI_USE_MACHINE_NODE:-}" != "true"');
   });
 
   it('serves PostgreSQL 16 (trust) on 5432 and Redis 7 on 6379, with health checks', () => {

@@ -409,6 +409,11 @@ describe('docker-compose.yml', () => {
   const { postgres, redis, api } = compose.services;
   const known = configVariableNames();
 
+  it('publishes the demo api on loopback only: its accounts have published passwords', () => {
+    expect(environmentOf(api).SEED_DEMO_DATA_IN_PRODUCTION).toBe('true');
+    expect(api.ports).toEqual(['127.0.0.1:3000:3000']);
+  });
+
   it('has postgres, redis, the api and a mail catcher for its emails', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'mailpit', 'postgres', 'redis']);
   });

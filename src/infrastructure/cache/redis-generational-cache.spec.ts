@@ -112,6 +112,30 @@ describe('RedisGenerationalCache when an invalidation cannot reach Redis', () =>
     await waitFor(() => a.reachable());
   });
 
+  it('while Redis hangs, reachable answers no at once, behind one PING for all who ask', async () => {
+    const pings: { settled: boolean }[] = [];
+    const ping = clientA.ping.bind(clientA);
+    jest.spyOn(clientA, 'ping').mockImplementation(() => {
+      const sent = { settled: false };
+      pings.push(sent);
+      return ping().finally(() => (sent.settled = true));
+    });
+    proxy.blackhole();
+    await a.invalidate();
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => a.reachable()));
+    expect(answers.every((answer) => !answer)).toBe(true);
+    // Answered while the one PING was still out: a job fetch never waits on it.
+    expect(pings).toEqual([{ settled: false }]);
+    await waitFor(async () => pings[0].settled);
+    // The failed PING's answer stands for a while: no PING per job fetch either.
+    expect(await a.reachable()).toBe(false);
+    expect(pings).toHaveLength(1);
+
+    proxy.forward();
+    await waitFor(() => a.reachable());
+  });
+
   it('a healthy instance is reachable without a call, and records nothing', async () => {
     await a.invalidate();
     expect(recorded).toBe(0);

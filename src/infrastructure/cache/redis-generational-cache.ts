@@ -44,6 +44,9 @@ return answer
  */
 const OWED_RETRY_MS = 1_000;
 
+/** After a PING that failed, Redis counts as unreachable this long before the next one is sent. */
+const PROBE_INTERVAL_MS = 1_000;
+
 /** Reads answered by one script call at most. */
 const MAX_BATCH = 128;
 
@@ -103,7 +106,8 @@ export class RedisGenerationalCache implements GenerationalCache {
   private nextOwedAttemptAt = 0;
   /** The last call to Redis failed and none succeeded since. */
   private failing = false;
-  private probe: Promise<boolean> | undefined;
+  private probe: Promise<void> | undefined;
+  private nextProbeAt = 0;
   private outageLogged = false;
 
   private readonly redis: Redis & CacheCommands;
@@ -231,23 +235,27 @@ export class RedisGenerationalCache implements GenerationalCache {
   }
 
   /**
-   * Whether Redis answers this instance, without a call while the last one succeeded; after a
-   * failure, one PING (shared by concurrent askers) tells.
+   * Whether Redis answers this instance, answered at once: yes without a call while the last call
+   * succeeded; after a failure no, while one PING (at most one per PROBE_INTERVAL_MS) finds out,
+   * and yes again from the moment any call succeeds. The job worker asks before every job it
+   * takes, and a hanging Redis keeps the connection `ready`: waiting on the PING would hold each
+   * fetch for up to a command timeout.
    */
   async reachable(): Promise<boolean> {
     if (this.redis.status !== 'ready') return false;
     if (!this.failing) return true;
-    this.probe ??= this.redis
-      .ping()
-      .then(
-        () => {
-          this.succeeded();
-          return true;
-        },
-        () => false,
-      )
-      .finally(() => (this.probe = undefined));
-    return this.probe;
+    if (!this.probe && Date.now() >= this.nextProbeAt) {
+      this.probe = this.redis
+        .ping()
+        .then(
+          () => this.succeeded(),
+          () => {
+            this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
+          },
+        )
+        .finally(() => (this.probe = undefined));
+    }
+    return false;
   }
 
   /** One attempt at a time; reads arriving meanwhile or soon after a failed one skip the cache. */

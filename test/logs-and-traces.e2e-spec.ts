@@ -124,6 +124,63 @@ describe('Logs and traces (a real instance, a real OTLP/HTTP receiver)', () => {
       expect(line).not.toHaveProperty('level');
     });
 
+    it('exports no query string and no Redis argument: not a reset token, an email or an IP', async () => {
+      instance = await ChildInstance.start(
+        db.url,
+        // One proxy hop trusted, so the client address comes from X-Forwarded-For and differs
+        // from the 127.0.0.1 of Redis's own server.address.
+        { ...tracedEnv(), TRUST_PROXY_HOPS: '1' },
+        { preload: './test/support/tracing-preload.ts' },
+      );
+      const token = `SECRET${randomBytes(16).toString('hex')}`;
+      const reset = callerTrace();
+      const checked = await request(instance.url)
+        .get(`/api/auth/password-reset/confirm?token=${token}&other=${token}`)
+        .set('traceparent', reset.traceparent);
+      expect(checked.status).toBe(400);
+
+      const email = `traced-${randomBytes(6).toString('hex')}@example.com`;
+      const clientIp = '203.0.113.77';
+      const signIn = callerTrace();
+      const refused = await request(instance.url)
+        .post('/api/auth/login')
+        .set('traceparent', signIn.traceparent)
+        .set('x-forwarded-for', clientIp)
+        .send({ email, password: 'not the password at all' });
+      expect(refused.status).toBe(401);
+
+      const serverSpanOf = (traceId: string) =>
+        receiver.inTrace(traceId).find((span) => span.kind === SPAN_KIND_SERVER);
+      const redisSpans = () =>
+        receiver.spans.filter((span) => span.attributes['db.system.name'] === 'redis');
+      await waitUntil(
+        async () =>
+          serverSpanOf(reset.traceId) !== undefined &&
+          serverSpanOf(signIn.traceId) !== undefined &&
+          redisSpans().some((span) => span.traceId === signIn.traceId),
+        10_000,
+      );
+
+      const resetServer = serverSpanOf(reset.traceId)!;
+      expect(resetServer.attributes).toMatchObject({
+        'url.path': '/api/auth/password-reset/confirm',
+        'http.route': '/api/auth/password-reset/confirm',
+      });
+      expect(resetServer.attributes).not.toHaveProperty(['url.query']);
+      const exported = JSON.stringify(receiver.spans);
+      expect(exported).not.toContain(token);
+
+      expect(serverSpanOf(signIn.traceId)!.attributes).toMatchObject({
+        'client.address': clientIp,
+      });
+      const redis = JSON.stringify(redisSpans());
+      expect(redis).not.toContain(email);
+      expect(redis).not.toContain(clientIp);
+      for (const span of redisSpans()) {
+        expect(span.attributes['db.query.text']).toMatch(/^[a-z]+( \?)*$/i);
+      }
+    });
+
     it('sends the spans still waiting for their batch when it shuts down gracefully', async () => {
       instance = await ChildInstance.start(
         db.url,

@@ -9,7 +9,11 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
 
-/** What ioredis 6 publishes on `ioredis:command` (its args already stripped of values). */
+/**
+ * What ioredis 6 publishes on `ioredis:command`. Its `args` are only partly sanitised: keys and
+ * every argument of EVAL/EVALSHA, GET, INCR... are kept, and the app's keys hold data (a sign-in's
+ * rate-limit counter is `rate:login:login:<email>|<ip>`), so none of them is exported.
+ */
 interface CommandMessage {
   command: string;
   args: string[];
@@ -40,7 +44,7 @@ export function traceRedisCommands(
         attributes: {
           [ATTR_DB_SYSTEM_NAME]: 'redis',
           [ATTR_DB_OPERATION_NAME]: message.command,
-          [ATTR_DB_QUERY_TEXT]: [message.command, ...message.args].join(' '),
+          [ATTR_DB_QUERY_TEXT]: [message.command, ...message.args.map(() => '?')].join(' '),
           [ATTR_SERVER_ADDRESS]: message.serverAddress,
           [ATTR_SERVER_PORT]: message.serverPort,
           [ATTR_DB_NAMESPACE]: String(message.database),

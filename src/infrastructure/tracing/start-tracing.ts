@@ -11,11 +11,16 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_SERVICE_NAME,
+  ATTR_URL_FULL,
+  ATTR_URL_QUERY,
+} from '@opentelemetry/semantic-conventions';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import type { TracingConfig } from '../../config/app-config.js';
 import { installTracingHooks } from './active-trace.js';
 import { traceRedisCommands } from './redis-spans.js';
+import { outgoingUrlWithoutQuery, pathWithoutQuery } from './span-urls.js';
 
 /** Probes and scrapes come every few seconds and say nothing about a user's request. */
 const UNTRACED_PATHS = new Set(['/api/health', '/api/health/ready', '/metrics']);
@@ -51,7 +56,13 @@ export function startTracing(config: TracingConfig): void {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) =>
-          UNTRACED_PATHS.has(request.url?.split('?')[0] ?? ''),
+          UNTRACED_PATHS.has(pathWithoutQuery(request.url ?? '')),
+        // No query string leaves the process in a span: a password-reset link's `?token=` is a
+        // live credential, and the instrumentation redacts only a fixed list of parameter names.
+        // Its hook attributes are applied last, and an undefined value is dropped, so the server
+        // span keeps `url.path` and loses `url.query`; the client span's `url.full` is rebuilt.
+        startIncomingSpanHook: () => ({ [ATTR_URL_QUERY]: undefined }),
+        startOutgoingSpanHook: (options) => ({ [ATTR_URL_FULL]: outgoingUrlWithoutQuery(options) }),
         // The OTLP exporter's own requests would otherwise be traced, and exported, forever.
         requireParentforOutgoingSpans: true,
       }),

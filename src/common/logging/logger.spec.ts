@@ -129,6 +129,49 @@ describe('trace headers', () => {
     expect(traceFromHeaders({ 'x-cloud-trace-context': 'abc/1;o=1' })).toBeUndefined();
     expect(traceFromHeaders({})).toBeUndefined();
   });
+
+  it('takes no trace from a header W3C or Google calls invalid', () => {
+    for (const traceparent of [
+      `ff-${TRACE_ID}-${SPAN_ID}-01`,
+      `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+      `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+      `00-${TRACE_ID}-${SPAN_ID}-01-extra`,
+      `00-${TRACE_ID}-${SPAN_ID}-1`,
+    ]) {
+      expect({ traceparent, trace: traceFromHeaders({ traceparent }) }).toEqual({
+        traceparent,
+        trace: undefined,
+      });
+    }
+    for (const cloud of [
+      `${TRACE_ID}/0;o=1`,
+      `${TRACE_ID}/0`,
+      `${'0'.repeat(32)}/12345;o=1`,
+      `${TRACE_ID}/-1;o=1`,
+    ]) {
+      expect({ cloud, trace: traceFromHeaders({ 'x-cloud-trace-context': cloud }) }).toEqual({
+        cloud,
+        trace: undefined,
+      });
+    }
+  });
+
+  it('reads a later traceparent version by its first four fields, as W3C asks', () => {
+    expect(traceFromHeaders({ traceparent: `01-${TRACE_ID}-${SPAN_ID}-01-future` })).toEqual({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      sampled: true,
+    });
+  });
+
+  it('falls back to X-Cloud-Trace-Context when traceparent is invalid', () => {
+    expect(
+      traceFromHeaders({
+        traceparent: `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+        'x-cloud-trace-context': `${'a'.repeat(32)}/7;o=1`,
+      }),
+    ).toEqual({ traceId: 'a'.repeat(32), spanId: '0000000000000007', sampled: true });
+  });
 });
 
 describe('the request completion line', () => {

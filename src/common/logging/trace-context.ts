@@ -2,9 +2,13 @@ import { activeTrace, type TraceIds } from '../../infrastructure/tracing/active-
 
 type Headers = Record<string, string | string[] | undefined>;
 
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
+/** version-traceId-parentId-flags; a later version may append fields, version 00 may not. */
+const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
 const CLOUD_TRACE_CONTEXT = /^([\da-f]{32})\/(\d{1,20})(?:;o=([01]))?$/;
 const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+/** W3C Trace Context: a header of version ff, or with an all-zero id, is to be ignored. */
+const INVALID_VERSION = 'ff';
 
 /**
  * The trace a request belongs to: the server span's when tracing is on (it already continues the
@@ -20,12 +24,14 @@ export function traceFromHeaders(headers: Headers): TraceIds | undefined {
   const traceparent = headers.traceparent;
   if (typeof traceparent === 'string') {
     const match = TRACEPARENT.exec(traceparent.trim().toLowerCase());
-    if (match && match[1] !== INVALID_TRACE_ID) {
-      return {
-        traceId: match[1],
-        spanId: match[2],
-        sampled: (parseInt(match[3], 16) & 1) === 1,
-      };
+    if (match) {
+      const [, version, traceId, spanId, flags, rest] = match;
+      const valid =
+        version !== INVALID_VERSION &&
+        (version !== '00' || rest === undefined) &&
+        traceId !== INVALID_TRACE_ID &&
+        spanId !== INVALID_SPAN_ID;
+      if (valid) return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
     }
   }
   const cloud = headers['x-cloud-trace-context'];

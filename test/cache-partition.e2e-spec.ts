@@ -6,6 +6,7 @@ import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createUser, type TestUser } from './support/users.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 
 /** Room for a loaded test machine on top of the documented bound; the bound is what is claimed. */
 const MARGIN_MS = 1_000;
@@ -23,6 +24,7 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
   let b: TestApp;
   let organizer: TestUser;
   let boundMs: number;
+  let receiver: WebhookReceiver | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -30,7 +32,8 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     proxy = await TcpProxy.start(redis.hostname, Number(redis.port || 6379));
     const shared = {
       redisKeyPrefix: `eventflow-test:partition-${randomBytes(4).toString('hex')}:`,
-      env: { CACHE_TTL: '300' },
+      // Deliveries to the hanging receiver of the last case hold their job slots all along.
+      env: { CACHE_TTL: '300', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_MS: '60000' },
     };
     a = await startTestApp(db, {
       ...shared,
@@ -41,6 +44,8 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     boundMs = b.config.jobs.pollIntervalMs + b.config.redisCommandTimeoutMs;
   });
   afterAll(async () => {
+    // Its held answers dropped first, so the workers' deliveries end and the instances can stop.
+    await receiver?.close();
     await a?.close();
     await b?.close();
     await proxy?.close();
@@ -143,6 +148,38 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     await expectNoRecordedInvalidationLeft();
 
     proxy.forward();
+    await expectAUsesTheCacheAgain(query, eventId);
+  });
+
+  it('B’s job workers all busy on hanging deliveries: B still shows A’s change within the bound', async () => {
+    const query = '?q=partition-busy';
+    const eventId = await warmBoth(query, 'Partition-busy before');
+    receiver = await WebhookReceiver.start();
+    receiver.respond = () => ({ status: 200, delayMs: 120_000 });
+    const endpoint = await b.http
+      .post('/api/webhooks')
+      .set('authorization', bearer(organizer))
+      .send({ url: receiver.url, eventTypes: ['order.paid'] });
+    expect(endpoint.status).toBe(201);
+    const slots = a.config.jobs.concurrency + b.config.jobs.concurrency;
+    for (let i = 0; i < slots + 2; i += 1) {
+      const sent = await b.http
+        .post(`/api/webhooks/${endpoint.body.id}/test`)
+        .set('authorization', bearer(organizer));
+      expect(sent.status).toBe(202);
+    }
+    // As many deliveries held open as the two instances have job slots: every one of B's is busy,
+    // and more wait behind them.
+    await waitUntil(async () => receiver!.received.length >= slots, 10_000);
+
+    await proxy.refuse();
+    await changeThroughA(eventId, 'Partition-busy after');
+    await expectBWithinBound(query, 'Partition-busy after');
+    await expectNoRecordedInvalidationLeft();
+    expect(receiver.received).toHaveLength(slots);
+
+    await receiver.close();
+    await proxy.accept();
     await expectAUsesTheCacheAgain(query, eventId);
   });
 });

@@ -32,6 +32,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   respond: (request: ReceivedWebhook, index: number) => Answer = () => ({ status: 200 });
   private server: Server | undefined;
+  /** Answers still held back (`delayMs`): dropped by `close`, so none outlives the receiver. */
+  private readonly held = new Set<NodeJS.Timeout>();
 
   static async start(): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver();
@@ -47,9 +49,11 @@ export class WebhookReceiver {
         };
         receiver.received.push(request);
         const answer = receiver.respond(request, receiver.received.length - 1);
-        setTimeout(() => {
+        const timer = setTimeout(() => {
+          receiver.held.delete(timer);
           res.writeHead(answer.status, answer.headers ?? {}).end();
         }, answer.delayMs ?? 0);
+        receiver.held.add(timer);
       });
     });
     await new Promise<void>((resolve) => receiver.server!.listen(0, '127.0.0.1', resolve));
@@ -80,6 +84,8 @@ export class WebhookReceiver {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.held) clearTimeout(timer);
+    this.held.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }

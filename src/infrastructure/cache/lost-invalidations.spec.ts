@@ -13,7 +13,7 @@ describe('LostInvalidations', () => {
     const handlers = new Map<string, JobHandler>();
     const guards = new Map<string, () => Promise<boolean>>();
     const jobs = {
-      define: (name: string, handler: JobHandler) => handlers.set(name, handler),
+      defineUrgent: (name: string, handler: JobHandler) => handlers.set(name, handler),
       runFlaggedOnlyWhile: (flag: string, allowed: () => Promise<boolean>) =>
         guards.set(flag, allowed),
     } as unknown as JobQueue;

@@ -10,9 +10,10 @@ import type { RecordLostInvalidation, RedisGenerationalCache } from './redis-gen
 /**
  * An invalidation that could not reach Redis is not lost: the change is already committed, so
  * instead of failing the request it is recorded as a job in PostgreSQL. LISTEN/NOTIFY wakes the
- * workers of every instance at once, and the job is taken only by one that can reach Redis (the
- * cut-off instance forbids its flag meanwhile), which bumps the generation: the other instances
- * stop serving the old listing within a second instead of after CACHE_TTL.
+ * urgent worker of every instance at once (a worker of its own, so deliveries holding every other
+ * slot do not delay it), and the job is taken only by one that can reach Redis (the cut-off
+ * instance forbids its flag meanwhile), which bumps the generation: the other instances stop
+ * serving the old listing within a second instead of after CACHE_TTL.
  */
 @Injectable()
 export class LostInvalidations {
@@ -23,7 +24,7 @@ export class LostInvalidations {
     jobs: JobQueue,
     private readonly repository: LostInvalidationsRepository,
   ) {
-    jobs.define(DELIVER_INVALIDATION_JOB, (payload) => this.deliver(payload));
+    jobs.defineUrgent(DELIVER_INVALIDATION_JOB, (payload) => this.deliver(payload));
     jobs.runFlaggedOnlyWhile(NEEDS_REDIS_FLAG, () => this.canReachRedis());
   }
 

@@ -36,9 +36,12 @@ export interface JobSchedule {
 export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JobQueue');
   private readonly tasks: TaskList = {};
+  /** Tasks of the urgent worker (`defineUrgent`), which takes nothing else. */
+  private readonly urgentTasks: TaskList = {};
   private readonly crontab: string[] = [];
   private readonly flagGuards: { flag: string; allowed: () => Promise<boolean> }[] = [];
   private runner: Runner | undefined;
+  private urgentRunner: Runner | undefined;
   private pool: pg.Pool | undefined;
 
   constructor(
@@ -50,9 +53,24 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Called from a feature's constructor or onModuleInit, before the worker starts. */
   define(name: string, handler: JobHandler, schedule?: JobSchedule): void {
+    this.add(this.tasks, name, handler);
+    if (schedule) this.crontab.push(`${schedule.cron} ${name} ?max=1`);
+  }
+
+  /**
+   * For a task that must not wait behind other jobs, which priority alone does not give: it only
+   * orders the next pick, and every worker may be busy for seconds (webhook deliveries to slow
+   * receivers during a sale). Such a task runs on a worker of its own, one job at a time, that
+   * takes nothing else, so it starts as soon as it is added (LISTEN/NOTIFY) or at the next poll.
+   */
+  defineUrgent(name: string, handler: JobHandler): void {
+    this.add(this.urgentTasks, name, handler);
+  }
+
+  private add(tasks: TaskList, name: string, handler: JobHandler): void {
     if (this.runner) throw new Error(`Job ${name} was defined after the worker started`);
-    if (this.tasks[name]) throw new Error(`Job ${name} is defined twice`);
-    this.tasks[name] = async (payload, helpers) => {
+    if (this.tasks[name] || this.urgentTasks[name]) throw new Error(`Job ${name} is defined twice`);
+    tasks[name] = async (payload, helpers) => {
       const stop = this.metrics.startJob(name);
       try {
         await handler(payload, helpers);
@@ -62,7 +80,6 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
         throw error;
       }
     };
-    if (schedule) this.crontab.push(`${schedule.cron} ${name} ?max=1`);
   }
 
   /**
@@ -79,8 +96,9 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.config.jobs.workerEnabled) return;
     const pool = new pg.Pool({
       connectionString: this.config.databaseUrl,
-      // One connection per concurrent job, one for LISTEN, one for the scheduler.
-      max: this.config.jobs.concurrency + 2,
+      // One connection per concurrent job, one for LISTEN, one for the scheduler; the urgent
+      // worker's job and LISTEN connections on top.
+      max: this.config.jobs.concurrency + 2 + (this.hasUrgentTasks() ? 2 : 0),
       application_name: 'eventflow-jobs',
       statement_timeout: this.config.databaseStatementTimeoutMs,
       // This pool only takes and completes jobs (our tasks write through the app's own pool, with
@@ -102,6 +120,7 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     this.pool = pool;
     // Jobs an instance killed mid-way left locked run again now, not in four hours.
     await this.unlockStale();
+    const forbiddenFlags = this.flagGuards.length > 0 ? () => this.forbiddenFlags() : null;
     this.runner = await run({
       pgPool: pool,
       concurrency: this.config.jobs.concurrency,
@@ -109,15 +128,33 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
       pollInterval: this.config.jobs.pollIntervalMs,
       taskList: this.tasks,
       crontab: this.crontab.join('\n'),
-      forbiddenFlags: this.flagGuards.length > 0 ? () => this.forbiddenFlags() : null,
+      forbiddenFlags,
+      logger: this.queueLogger(),
+    });
+    if (!this.hasUrgentTasks()) return;
+    // A second graphile-worker runner on the same pool: it fetches only the tasks of its own
+    // list, so the main worker's jobs never hold it up, nor its jobs the main worker.
+    this.urgentRunner = await run({
+      pgPool: pool,
+      concurrency: 1,
+      noHandleSignals: true,
+      pollInterval: this.config.jobs.pollIntervalMs,
+      taskList: this.urgentTasks,
+      crontab: '',
+      forbiddenFlags,
       logger: this.queueLogger(),
     });
   }
 
+  private hasUrgentTasks(): boolean {
+    return Object.keys(this.urgentTasks).length > 0;
+  }
+
   /** Stops taking jobs and waits for the running ones; the database closes after this. */
   async onModuleDestroy(): Promise<void> {
-    await this.runner?.stop();
+    await Promise.all([this.runner?.stop(), this.urgentRunner?.stop()]);
     this.runner = undefined;
+    this.urgentRunner = undefined;
     await this.pool?.end();
     this.pool = undefined;
   }

@@ -1,9 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  appendFile,
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  mkdtemp,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { databaseUrl, TEST_POSTGRES_URL } from './support/environment.js';
@@ -134,6 +145,24 @@ function isRunning(pid: number): boolean {
 const postmasterPid = (clusterDir: string) =>
   Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 
+/** Where a start as root keeps what the postgres user cannot reach in the checkout. */
+const ROOT_ONLY_BASE = join(realpathSync(tmpdir()), 'eventflow-postgres');
+const standIn = (kind: 'bin' | 'data', source: string) =>
+  join(ROOT_ONLY_BASE, `${kind}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+
+/** A checkout in a `mktemp -d` directory: the embedded PostgreSQL's package and the migrations. */
+async function makeCheckout(): Promise<string> {
+  const checkout = await mkdtemp(join(tmpdir(), 'eventflow-checkout-'));
+  await chmod(checkout, 0o700);
+  await mkdir(join(checkout, dirname(BINARIES_PACKAGE)), { recursive: true });
+  await cp(join(ROOT, BINARIES_PACKAGE), join(checkout, BINARIES_PACKAGE), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  await symlink(join(ROOT, 'prisma'), join(checkout, 'prisma'));
+  return checkout;
+}
+
 /**
  * The zero-config start (no DATABASE_URL: an embedded PostgreSQL) from a checkout in a `mktemp -d`
  * directory (mode 0700): run as root, as the tests are here, the postgres user can reach neither
@@ -144,14 +173,7 @@ describe('Zero-config start with the embedded PostgreSQL (e2e, real processes)',
   const leftovers: string[] = [];
 
   beforeAll(async () => {
-    checkout = await mkdtemp(join(tmpdir(), 'eventflow-checkout-'));
-    await chmod(checkout, 0o700);
-    await mkdir(join(checkout, dirname(BINARIES_PACKAGE)), { recursive: true });
-    await cp(join(ROOT, BINARIES_PACKAGE), join(checkout, BINARIES_PACKAGE), {
-      recursive: true,
-      verbatimSymlinks: true,
-    });
-    await symlink(join(ROOT, 'prisma'), join(checkout, 'prisma'));
+    checkout = await makeCheckout();
   });
   afterAll(async () => {
     for (const dir of [checkout, ...leftovers]) {
@@ -166,8 +188,8 @@ describe('Zero-config start with the embedded PostgreSQL (e2e, real processes)',
     const binDir = first.field('Embedded PostgreSQL is running', 'bin');
     if (getuidIsRoot()) {
       // Neither was reachable for the postgres user: both were placed under the temp directory.
-      expect(clusterDir.startsWith(join(tmpdir(), 'eventflow-postgres-data-'))).toBe(true);
-      expect(binDir.startsWith(join(tmpdir(), 'eventflow-postgres-bin-'))).toBe(true);
+      expect(dirname(clusterDir)).toBe(standIn('data', join(checkout, '.data')));
+      expect(dirname(binDir).startsWith(join(ROOT_ONLY_BASE, 'bin-'))).toBe(true);
       leftovers.push(dirname(clusterDir), dirname(binDir));
     }
     const email = `crash-${randomBytes(4).toString('hex')}@example.com`;
@@ -217,6 +239,69 @@ describe('Zero-config start with the embedded PostgreSQL (e2e, real processes)',
     expect(third.trouble()).toEqual([]);
     expect(existsSync(join(clusterDir, 'postmaster.pid'))).toBe(false);
   }, 240_000);
+
+  it('two starts at once on one DATA_DIR: one serves, the other says it is in use, and the first keeps serving', async () => {
+    const both = [MainProcess.start(checkout), MainProcess.start(checkout)];
+    const loser = await Promise.race(both.map((start) => start.exited.then(() => start)));
+    const winner = both.find((start) => start !== loser)!;
+    const refusal = `in use by another EventFlow process (pid ${winner.pid})`;
+    try {
+      expect((await loser.exited).code).toBe(1);
+      expect(loser.output.join('\n')).toContain(refusal);
+      await winner.serving();
+      const clusterDir = winner.field('Embedded PostgreSQL is running', 'dir');
+      const server = postmasterPid(clusterDir);
+
+      // A start while it serves is refused the same way, and leaves its database alone.
+      const late = MainProcess.start(checkout);
+      expect((await late.exited).code).toBe(1);
+      expect(late.output.join('\n')).toContain(refusal);
+      expect(late.output.join('\n')).not.toContain('    at ');
+      expect(isRunning(server)).toBe(true);
+      expect(postmasterPid(clusterDir)).toBe(server);
+      const events = await fetch(`${winner.url}/api/events`);
+      expect(events.status).toBe(200);
+    } finally {
+      winner.signalGroup('SIGTERM');
+    }
+    expect(await winner.exited).toEqual({ code: 0, signal: null });
+  }, 180_000);
+
+  it('as root, refuses a stand-in directory another user planted in the temporary directory', async () => {
+    const other = await makeCheckout();
+    leftovers.push(other);
+    const dataDir = join(other, '.data');
+    if (!getuidIsRoot()) {
+      // Not root: the server runs as this user, from the checkout; nothing stands in for it.
+      const main = MainProcess.start(other);
+      await main.serving();
+      expect(main.field('Embedded PostgreSQL is running', 'dir')).toBe(join(dataDir, 'postgres'));
+      main.signalGroup('SIGTERM');
+      expect((await main.exited).code).toBe(0);
+      return;
+    }
+    // What a local user could do: the names are predictable, so it makes the directory first.
+    await mkdir(ROOT_ONLY_BASE, { recursive: true });
+    await chmod(ROOT_ONLY_BASE, 0o755);
+    const planted = standIn('data', resolve(dataDir));
+    const binaries = createRequire(join(other, 'package.json')).resolve(
+      BINARIES_PACKAGE.replace('node_modules/', ''),
+    );
+    leftovers.push(planted, standIn('bin', join(dirname(binaries), '..', 'native')));
+    await mkdir(join(planted, 'postgres'), { recursive: true });
+    await writeFile(join(planted, 'postgres', 'PG_VERSION'), '18\n');
+    await chown(join(planted, 'postgres'), 65534, 65534);
+    await chown(planted, 65534, 65534);
+    const main = MainProcess.start(other);
+    const { code } = await main.exited;
+    const stderr = main.output.filter((line) => !line.startsWith('{')).join('\n');
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `Refusing to start the embedded PostgreSQL: ${planted} belongs to uid 65534`,
+    );
+    expect(stderr).not.toContain('    at ');
+    expect(existsSync(join(planted, 'postgres', 'postmaster.pid'))).toBe(false);
+  }, 120_000);
 
   it('a server that cannot start says why, with its own log lines, and exits 1', async () => {
     const probe = MainProcess.start(checkout);

@@ -13,9 +13,12 @@ import {
   chmod,
   chown,
   cp,
+  link,
+  lstat,
   mkdir,
   mkdtemp,
   readFile,
+  realpath,
   rename,
   rm,
   writeFile,
@@ -23,7 +26,7 @@ import {
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -61,28 +64,128 @@ export async function startEmbeddedPostgres(
   logger: EmbeddedLog,
 ): Promise<EmbeddedDatabase> {
   await mkdir(dataDir, { recursive: true });
-  const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
-  const cluster = await EmbeddedCluster.prepare({ dataDir, password, logger });
-  await cluster.claim();
+  // Held from before the password is read until the server is stopped: two starts on one DATA_DIR
+  // would otherwise both create a password, race in initdb, or take each other's server for one
+  // left running and stop it.
+  const release = await lockDataDir(dataDir);
+  let cluster: EmbeddedCluster | undefined;
   try {
+    const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
+    cluster = await EmbeddedCluster.prepare({ dataDir, password, logger });
+    await cluster.claim();
     const port = await cluster.start();
     await createDatabaseIfMissing(port, password);
     logger.info(
       { dir: cluster.clusterDir, bin: cluster.binDir, port },
       'Embedded PostgreSQL is running',
     );
+    const running = cluster;
     return {
       url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
-      stop: () => cluster.stop(),
+      stop: async () => {
+        await running.stop();
+        await release();
+      },
     };
   } catch (error) {
-    await cluster.stop();
+    await cluster?.stop();
+    await release();
     throw error;
   }
 }
 
+const LOCK_FILE = 'embedded-postgres.lock';
+
+/**
+ * Makes this process the one EventFlow process using `dataDir`'s cluster, until the returned
+ * release. The lock is a file naming its holder's pid, put in place by link(), which fails when
+ * the name exists: two starts never both hold it, and no start reads a half-written pid. A lock
+ * whose holder is gone (kill -9) is taken over; one held by a live EventFlow process refuses.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lock = join(dataDir, LOCK_FILE);
+  const mine = `${lock}.${process.pid}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    for (;;) {
+      if (await linkIfAbsent(mine, lock)) break;
+      const holder = await readPid(lock);
+      if (holder === undefined) continue; // released meanwhile
+      if (holder !== process.pid && isEventFlow(holder)) {
+        throw new EmbeddedPostgresError(
+          `The embedded PostgreSQL in ${dataDir} is in use by another EventFlow process (pid ${holder}). ` +
+            'Stop that one first, or give this one its own DATA_DIR.',
+        );
+      }
+      await removeStaleLock(lock, holder);
+    }
+  } finally {
+    await rm(mine, { force: true });
+  }
+  return async () => {
+    if ((await readPid(lock)) === process.pid) await rm(lock, { force: true });
+  };
+}
+
+/**
+ * Removes a lock whose holder is gone, under a second lock of its own: without it, two starts
+ * that both read the same dead pid could each remove a lock, the later one removing the lock the
+ * earlier had just taken. The second lock is held for a few file operations only; one left by a
+ * start killed in between is removed the same way, once its holder is gone.
+ */
+async function removeStaleLock(lock: string, stalePid: number): Promise<void> {
+  const takeover = `${lock}.takeover`;
+  const mine = `${takeover}.${process.pid}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    if (!(await linkIfAbsent(mine, takeover))) {
+      const holder = await readPid(takeover);
+      if (holder !== undefined && !isEventFlow(holder)) await rm(takeover, { force: true });
+      return; // the caller tries again
+    }
+    try {
+      // Nobody else can replace the lock while we hold the takeover: it exists, so no link()
+      // succeeds, and every other removal waits for the takeover.
+      const now = await readPid(lock);
+      if (now !== undefined && Object.is(now, stalePid)) await rm(lock, { force: true });
+    } finally {
+      await rm(takeover, { force: true });
+    }
+  } finally {
+    await rm(mine, { force: true });
+  }
+}
+
+async function linkIfAbsent(existing: string, name: string): Promise<boolean> {
+  try {
+    await link(existing, name);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** The pid a lock file names; NaN for one that names none; undefined for no file. */
+async function readPid(file: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : NaN;
+}
+
+/** A live Node process: a pid reused by another program (after a reboot) holds nothing. */
+function isEventFlow(pid: number): boolean {
+  return Number.isInteger(pid) && isRunning(pid) && commandLineOf(pid, 'node');
+}
+
 export interface EmbeddedClusterOptions {
-  /** Holds the cluster (in `postgres/`), its log, and the owner file. */
+  /** Holds the cluster (in `postgres/`), its log, and the lock file. */
   dataDir: string;
   /** The `postgres` superuser's password, set when the cluster is created. */
   password: string;
@@ -119,8 +222,9 @@ export class EmbeddedCluster {
   /**
    * Finds the binaries, chooses where the cluster lives and creates it if it does not exist yet.
    * As root, PostgreSQL runs as the `postgres` user: binaries or a data directory that user cannot
-   * reach (a checkout under /root, a `mktemp -d`) are replaced by a copy, or a directory, under the
-   * system's temporary directory, named after what they stand for, so every start finds the same.
+   * reach (a checkout under /root, a `mktemp -d`) are replaced by a copy, or a directory, under a
+   * root-owned directory in the system's temporary directory (`rootOnlyBase`), named after what
+   * they stand for, so every start finds the same.
    */
   static async prepare(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
     const { dataDir, logger } = options;
@@ -132,9 +236,13 @@ export class EmbeddedCluster {
     }
     let clusterDir = join(dataDir, 'postgres');
     if (runAs.uid !== undefined && !canEnter(dataDir, runAs)) {
-      const stand = join(tmpdir(), `eventflow-postgres-data-${digest(dataDir)}`);
-      await mkdir(stand, { recursive: true, mode: 0o755 });
+      const stand = join(await rootOnlyBase(), `data-${digest(dataDir)}`);
+      await mkdirIfAbsent(stand);
+      await requireTrusted(stand, 0);
       clusterDir = join(stand, 'postgres');
+      // The server runs what the cluster's configuration says (archive_command, preloaded
+      // libraries): a cluster that is not the postgres user's own was not made here.
+      if (existsSync(clusterDir)) await requireTrusted(clusterDir, runAs.uid);
       logger.info(
         { dir: clusterDir, dataDir },
         'The postgres user cannot enter DATA_DIR: the embedded database lives in the temporary directory instead (set DATA_DIR to a directory that user can reach to keep it across reboots)',
@@ -146,30 +254,18 @@ export class EmbeddedCluster {
   }
 
   /**
-   * Makes this process the owner of the cluster. A server still running from an owner that is gone
-   * is stopped with a fast shutdown (committed data is kept; the next start is a normal one) rather
-   * than reused: it may run other binaries or settings than this start would, and nothing would
-   * otherwise know its port or stop it.
+   * Clears the way for this start, which holds the DATA_DIR lock (`lockDataDir`): a server still
+   * running was left by a holder that is gone. It is stopped with a fast shutdown (committed data
+   * is kept; the next start is a normal one) rather than reused: it may run other binaries or
+   * settings than this start would, and nothing would otherwise know its port or stop it.
    */
   async claim(): Promise<void> {
-    const ownerFile = join(this.options.dataDir, 'embedded-postgres.owner');
-    const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
     const postmaster = readPostmasterPid(this.clusterDir);
     if (postmaster !== undefined && isRunning(postmaster.pid)) {
       if (!commandLineOf(postmaster.pid, 'postgres')) {
         // The pid of a server long gone, now another program's (after a reboot): PostgreSQL itself
         // would refuse to start on it.
         await rm(join(this.clusterDir, 'postmaster.pid'), { force: true });
-      } else if (
-        owner > 0 &&
-        owner !== process.pid &&
-        isRunning(owner) &&
-        commandLineOf(owner, 'node')
-      ) {
-        throw new EmbeddedPostgresError(
-          `The embedded PostgreSQL in ${this.clusterDir} is in use by another EventFlow process (pid ${owner}). ` +
-            'Stop that one first, or give this one its own DATA_DIR.',
-        );
       } else {
         this.options.logger.warn(
           { pid: postmaster.pid, dir: this.clusterDir },
@@ -183,7 +279,6 @@ export class EmbeddedCluster {
         });
       }
     }
-    await writeFile(ownerFile, `${process.pid}\n`);
   }
 
   /** Starts the server on 127.0.0.1 (a free port unless told) and resolves once it accepts. */
@@ -354,8 +449,13 @@ function canEnter(dir: string, runAs: RunAs): boolean {
 
 /** A copy the postgres user can run, shared by every start of the same package version. */
 async function copyBinaries(nativeDir: string): Promise<string> {
-  const target = join(tmpdir(), `eventflow-postgres-bin-${digest(nativeDir)}`);
-  if (existsSync(join(target, 'bin', 'postgres'))) return target;
+  const target = join(await rootOnlyBase(), `bin-${digest(nativeDir)}`);
+  if (existsSync(target)) {
+    // Run as the postgres user: a copy only root could have written, or none.
+    await requireTrusted(target, 0);
+    await requireTrusted(join(target, 'bin'), 0);
+    if (existsSync(join(target, 'bin', 'postgres'))) return target;
+  }
   // Copied aside and renamed into place, so a simultaneous start never runs a half-copied binary.
   const staging = await mkdtemp(`${target}.copy-`);
   await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
@@ -367,6 +467,60 @@ async function copyBinaries(nativeDir: string): Promise<string> {
     if (!existsSync(join(target, 'bin', 'postgres'))) throw error;
   }
   return target;
+}
+
+/**
+ * `<tmp>/eventflow-postgres`, root's own (0755): what the postgres user runs or uses as its data
+ * lives here, where no other user can put a file. Its names are predictable (they must be, for
+ * every start to find the same), so a directory already there is trusted only when it and every
+ * directory above it are root's and writable by nobody else (a sticky /tmp excepted: there others
+ * cannot rename or remove what is root's).
+ */
+async function rootOnlyBase(): Promise<string> {
+  const base = join(await realpath(tmpdir()), 'eventflow-postgres');
+  await mkdirIfAbsent(base);
+  for (let dir = dirname(base); ; dir = dirname(dir)) {
+    await requireTrusted(dir, 0, { stickyWritable: true });
+    if (dir === parse(dir).root) break;
+  }
+  await requireTrusted(base, 0);
+  return base;
+}
+
+async function mkdirIfAbsent(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    await chmod(dir, 0o755); // whatever the umask: the postgres user must enter it
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+/**
+ * Refuses a directory another user could have made or filled: a symbolic link, not a directory,
+ * someone else's, or writable by group or others.
+ */
+export async function requireTrusted(
+  dir: string,
+  ownerUid: number,
+  { stickyWritable = false }: { stickyWritable?: boolean } = {},
+): Promise<void> {
+  const stat = await lstat(dir);
+  const writableByOthers = (stat.mode & 0o022) !== 0 && !(stickyWritable && stat.mode & 0o1000);
+  const problem = stat.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !stat.isDirectory()
+      ? 'is not a directory'
+      : stat.uid !== ownerUid
+        ? `belongs to uid ${stat.uid}, not ${ownerUid}`
+        : writableByOthers
+          ? 'is writable by users other than its owner'
+          : undefined;
+  if (problem === undefined) return;
+  throw new EmbeddedPostgresError(
+    `Refusing to start the embedded PostgreSQL: ${dir} ${problem}, so another local user could have put there what the postgres user would run. ` +
+      `Remove it (rm -rf ${dir}) if you did not make it, or set DATABASE_URL, or a DATA_DIR and a checkout the postgres user can enter.`,
+  );
 }
 
 function digest(text: string): string {

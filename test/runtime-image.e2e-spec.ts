@@ -4,10 +4,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { OtlpReceiver } from './support/otlp-receiver.js';
+import { waitUntil } from './support/redis-server.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
+
+const SPAN_KIND_SERVER = 2;
 
 /** The Docker image's budget for its node_modules. */
 const MODULES_BUDGET_BYTES = 150 * 1024 * 1024;
@@ -93,7 +97,12 @@ describe('The runtime image (e2e, its files in a directory of their own)', () =>
     }
   });
 
-  it('starts in production with the image command, migrates, serves the API and the docs', async () => {
+  /**
+   * Starts the image's command in production mode on the test database (killing the one before)
+   * and waits for its health check; `stderr` must stay empty.
+   */
+  async function startImage(env: Record<string, string> = {}) {
+    child?.kill('SIGKILL');
     const [command, ...args] = imageCommand();
     expect(command).toBe('node');
     const port = 40_000 + Math.floor(Math.random() * 20_000);
@@ -111,21 +120,28 @@ describe('The runtime image (e2e, its files in a directory of their own)', () =>
         SMTP_URL: 'smtp://127.0.0.1:1',
         PASSWORD_RESET_URL: 'https://tickets.example.com/reset-password',
         ORDER_SWEEP_INTERVAL_MS: '0',
+        ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    const started = child;
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    started.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const base = `http://127.0.0.1:${port}`;
 
     const deadline = Date.now() + 60_000;
     let health: Response | undefined;
-    while (Date.now() < deadline && child.exitCode === null) {
+    while (Date.now() < deadline && started.exitCode === null) {
       health = await fetch(`${base}/api/health`).catch(() => undefined);
       if (health?.ok) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect({ status: health?.status, stderr }).toEqual({ status: 200, stderr: '' });
+    return { base, port, stderr: () => stderr };
+  }
+
+  it('starts in production with the image command, migrates, serves the API and the docs', async () => {
+    const { base, port } = await startImage();
 
     const registered = await fetch(`${base}/api/auth/register`, {
       method: 'POST',
@@ -143,5 +159,39 @@ describe('The runtime image (e2e, its files in a directory of their own)', () =>
     expect(await docs.text()).toContain('swagger-ui');
     const users = await db.sql.query('SELECT count(*)::int AS n FROM users');
     expect(users.rows[0].n).toBe(1);
+  }, 120_000);
+
+  it("traces with the image command's preload: HTTP server and Prisma spans reach OTLP", async () => {
+    const receiver = await OtlpReceiver.start();
+    try {
+      const { base, stderr } = await startImage({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'eventflow-image',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      });
+      const traceId = randomBytes(16).toString('hex');
+      const parentId = randomBytes(8).toString('hex');
+      const answer = await fetch(`${base}/api/events`, {
+        headers: { traceparent: `00-${traceId}-${parentId}-01` },
+      });
+      expect(answer.status).toBe(200);
+
+      const serverSpan = () =>
+        receiver.inTrace(traceId).find((span) => span.kind === SPAN_KIND_SERVER);
+      const prismaSpans = () =>
+        receiver.inTrace(traceId).filter((span) => span.name.startsWith('prisma:'));
+      await waitUntil(async () => serverSpan() !== undefined && prismaSpans().length > 0, 10_000);
+
+      expect(serverSpan()).toMatchObject({
+        name: 'GET /api/events',
+        parentSpanId: parentId,
+        serviceName: 'eventflow-image',
+        attributes: expect.objectContaining({ 'http.route': '/api/events' }),
+      });
+      expect(stderr()).toBe('');
+    } finally {
+      child?.kill('SIGKILL');
+      await receiver.close();
+    }
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createLogger } from './common/logging/logger.js';
+import { decideListenHost, listenHostNeedsDemoCheck } from './config/listen-host.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgres.js';
 import { prepareDatabase } from './infrastructure/database/prepare-database.js';
@@ -29,9 +30,16 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   const database = await prepareDatabase(config, logger);
   stopDatabase = () => database.stop();
-  const app = await createApp({ ...config, databaseUrl: database.url }, logger);
+  // Known only now: a database seeded by an earlier start keeps the demo admin's published password.
+  const listen = decideListenHost(
+    config,
+    listenHostNeedsDemoCheck(config) && (await database.demoAdminPasswordLive()),
+  );
+  if (listen.warning) logger.warn(listen.warning);
+  const served = { ...config, host: listen.host, databaseUrl: database.url };
+  const app = await createApp(served, logger);
 
-  const metricsListener = await listenForMetrics(app, config, logger);
+  const metricsListener = await listenForMetrics(app, served, logger);
   installGracefulShutdown(app, {
     logger,
     afterClose: async () => {
@@ -40,7 +48,7 @@ async function main(): Promise<void> {
     },
   });
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: served.host });
   const bound = app.getHttpServer().address() as AddressInfo;
   const address = urlOf(bound.address, bound.port);
   // 0.0.0.0 and :: are where it listens, not an address a browser can open.

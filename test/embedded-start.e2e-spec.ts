@@ -384,3 +384,69 @@ describe('Simultaneous first starts with SEED_DEMO_DATA=true (e2e, real processe
     120_000,
   );
 });
+
+/**
+ * HOST unset: the configuration alone binds loopback only while it seeds the demo data. A database
+ * seeded by an earlier start still has the demo admin's published password once SEED_DEMO_DATA is
+ * off; the start asks the database, and binds loopback until that password is gone.
+ */
+describe('HOST unset on a database seeded earlier (e2e, real processes)', () => {
+  const name = `eventflow_demo_host_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  /** Starts, waits until it serves, stops it; what it said and where it listened. */
+  async function serveOnce(env: Record<string, string>) {
+    const main = MainProcess.start(ROOT, { DATABASE_URL: databaseUrl(name), ...env });
+    try {
+      await main.serving();
+    } finally {
+      main.signalGroup('SIGTERM');
+    }
+    expect((await main.exited).code).toBe(0);
+    const warnings = main
+      .lines()
+      .filter((line) => line.level === 'warn')
+      .map((line) => line.msg);
+    return { address: new URL(main.field('EventFlow is serving', 'address')).hostname, warnings };
+  }
+
+  it('binds 127.0.0.1 while the demo admin password works, 0.0.0.0 once it is changed; HOST set is obeyed with a warning', async () => {
+    expect((await serveOnce({ SEED_DEMO_DATA: 'true' })).address).toBe('127.0.0.1');
+
+    const seededEarlier = await serveOnce({ SEED_DEMO_DATA: 'false' });
+    expect(seededEarlier.address).toBe('127.0.0.1');
+    expect(seededEarlier.warnings).toContainEqual(
+      expect.stringContaining('still signs in with its published password'),
+    );
+
+    const explicit = await serveOnce({ SEED_DEMO_DATA: 'false', HOST: '0.0.0.0' });
+    expect(explicit.address).toBe('0.0.0.0');
+    expect(explicit.warnings).toContainEqual(
+      expect.stringContaining('HOST=0.0.0.0 serves a database whose demo admin'),
+    );
+
+    // The admin's password changed (here: the demo buyer's hash, so admin1234 no longer matches).
+    const sql = new pg.Client({ connectionString: databaseUrl(name) });
+    await sql.connect();
+    try {
+      const changed = await sql.query(
+        `UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'user@ticketmaster.test')
+          WHERE email = 'admin@ticketmaster.test'`,
+      );
+      expect(changed.rowCount).toBe(1);
+    } finally {
+      await sql.end();
+    }
+    const changedPassword = await serveOnce({ SEED_DEMO_DATA: 'false' });
+    expect(changedPassword.address).toBe('0.0.0.0');
+    expect(changedPassword.warnings).toEqual([]);
+  }, 180_000);
+});

@@ -7,6 +7,11 @@ export interface AppConfig {
    * every interface otherwise; HOST overrides.
    */
   host: string;
+  /**
+   * HOST was set. Unset, a database whose demo admin still has its published password is served on
+   * loopback only, whatever SEED_DEMO_DATA says (`decideListenHost`).
+   */
+  hostExplicit: boolean;
   /** Swagger UI at /docs and the document at /docs-json and /docs-yaml; false: all 404. */
   docsEnabled: boolean;
   metrics: MetricsConfig;

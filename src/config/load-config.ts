@@ -11,7 +11,7 @@ import type {
 import { secretProblems, secretWeakness } from './jwt-secret-rules.js';
 
 /** Named in the refusal so an operator sees what exactly would be exposed. */
-const DEMO_ADMIN_SIGN_IN = 'admin@ticketmaster.test / admin1234';
+export const DEMO_ADMIN_SIGN_IN = 'admin@ticketmaster.test / admin1234';
 
 /** A configuration problem that must stop the start, naming the variable. */
 export class ConfigError extends Error {
@@ -187,7 +187,7 @@ function readDemoData(read: EnvReader, nodeEnv: AppConfig['nodeEnv'], warnings: 
   return seed;
 }
 
-const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+export const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
 
 /**
  * The demo data's admin password is published, so a start that serves it listens on loopback
@@ -377,6 +377,7 @@ export function loadConfig(
     nodeEnv,
     port,
     host: readHost(read, seedDemoData, warnings),
+    hostExplicit: read.string('HOST') !== undefined,
     docsEnabled: read.boolean('DOCS_ENABLED', true),
     metrics: readMetrics(read, nodeEnv, port, warnings),
     databaseUrl,

@@ -13,6 +13,19 @@ export const DEMO_ACCOUNTS = [
   { email: 'user@ticketmaster.test', password: 'user1234', name: 'Demo Buyer', role: 'USER' },
 ] as const;
 
+/**
+ * The demo admin still signs in with the password API.md publishes: one argon2 verification of
+ * its stored hash (as a sign-in does), false once the password was changed or the account deleted.
+ */
+export async function demoAdminPasswordIsLive(prisma: PrismaClient): Promise<boolean> {
+  const admin = DEMO_ACCOUNTS.find((account) => account.role === 'ADMIN')!;
+  const user = await prisma.user.findUnique({
+    where: { email: admin.email },
+    select: { passwordHash: true },
+  });
+  return user !== null && (await new PasswordHasher().verify(user.passwordHash, admin.password));
+}
+
 /** Published events, dated from today so they are always in the future. */
 function demoEvents(now: Date) {
   const at = (days: number, hour: number) =>

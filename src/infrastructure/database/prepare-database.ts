@@ -3,12 +3,14 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
 import { PrismaClient } from '../../generated/prisma/client.js';
-import { loadDemoData } from './demo-data.js';
+import { demoAdminPasswordIsLive, loadDemoData } from './demo-data.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations, withMigrationLock } from './migrator.js';
 
 export interface PreparedDatabase {
   url: string;
+  /** Whether the demo admin still has its published password (main.ts chooses HOST with it). */
+  demoAdminPasswordLive(): Promise<boolean>;
   /** Stops the embedded PostgreSQL, if one was started; nothing otherwise. */
   stop(): Promise<void>;
 }
@@ -46,7 +48,20 @@ export async function prepareDatabase(
     await embedded?.stop();
     throw error;
   }
-  return { url, stop: async () => embedded?.stop() };
+  return {
+    url,
+    demoAdminPasswordLive: () => withPrisma(url, demoAdminPasswordIsLive),
+    stop: async () => embedded?.stop(),
+  };
+}
+
+async function withPrisma<T>(url: string, use: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+  try {
+    return await use(prisma);
+  } finally {
+    await prisma.$disconnect();
+  }
 }
 
 async function seedIfEmpty(url: string, logger: Logger): Promise<void> {

@@ -70,8 +70,10 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   // A start that fails after the embedded PostgreSQL came up must not leave it running alone.
-  await stopDatabase?.().catch(() => {});
   process.stderr.write(`${startFailure(error)}\n`);
+  await stopDatabase?.().catch((stopError: unknown) =>
+    process.stderr.write(`Stopping the embedded PostgreSQL failed too: ${inspect(stopError)}\n`),
+  );
   process.exit(1);
 });
 

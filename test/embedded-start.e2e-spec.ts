@@ -357,6 +357,7 @@ describe('Simultaneous first starts with SEED_DEMO_DATA=true (e2e, real processe
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name}`);
       const sql = new pg.Client({ connectionString: databaseUrl(name) });
+      let connected = false;
       const instances: MainProcess[] = [];
       try {
         for (let i = 0; i < 3; i++) {
@@ -366,6 +367,7 @@ describe('Simultaneous first starts with SEED_DEMO_DATA=true (e2e, real processe
         }
         await Promise.all(instances.map((instance) => instance.serving()));
         await sql.connect();
+        connected = true;
         const counts = await sql.query(
           `SELECT (SELECT count(*) FROM users WHERE email LIKE '%@ticketmaster.test')::int AS users,
                 (SELECT count(*) FROM events)::int AS events,
@@ -375,7 +377,7 @@ describe('Simultaneous first starts with SEED_DEMO_DATA=true (e2e, real processe
       } finally {
         for (const instance of instances) instance.signalGroup('SIGTERM');
         const exits = await Promise.all(instances.map((instance) => instance.exited));
-        await sql.end().catch(() => {});
+        if (connected) await sql.end();
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();
         expect(exits).toEqual(instances.map(() => ({ code: 0, signal: null })));

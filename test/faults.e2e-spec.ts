@@ -127,13 +127,27 @@ describe('PostgreSQL faults (e2e)', () => {
       let killing = true;
       const killer = (async () => {
         let killed = 0;
+        let ordersSeen = 0;
         while (killing) {
           const res = await db.sql.query<{ n: number }>(
             `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
               WHERE datname = current_database() AND application_name = 'eventflow'`,
           );
           killed += res.rows[0].n;
-          await new Promise((resolve) => setTimeout(resolve, 15));
+          // The next kill waits for an order to commit after this one (or 250 ms): what is tested is
+          // that the service recovers from each kill, and on a slow machine a kill every 15 ms
+          // could otherwise cut every hold batch before it commits.
+          const deadline = Date.now() + 250;
+          while (killing && Date.now() < deadline) {
+            const orders = await db.sql.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM orders',
+            );
+            if (orders.rows[0].n > ordersSeen) {
+              ordersSeen = orders.rows[0].n;
+              break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 15));
+          }
         }
         return killed;
       })();

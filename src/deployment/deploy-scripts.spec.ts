@@ -332,9 +332,10 @@ describe('deploy/wait-for-ci.mjs', () => {
   it('counts cancelled runs for nothing: only cancelled until the deadline is a refusal', async () => {
     const github = await fakeGitHub([[{ status: 'completed', conclusion: 'cancelled' }]]);
     try {
-      const outcome = await wait(github.url, { CI_WAIT_SECONDS: '0.3' });
+      // Long enough for several polls even when a busy machine makes the first one slow.
+      const outcome = await wait(github.url, { CI_WAIT_SECONDS: '2' });
       expect(outcome.code).toBe(1);
-      expect(outcome.stderr).toContain(`no successful CI run of ${SHA} within 0.3 s`);
+      expect(outcome.stderr).toContain(`no successful CI run of ${SHA} within 2 s`);
       expect(github.requests.length).toBeGreaterThan(1);
     } finally {
       await github.close();

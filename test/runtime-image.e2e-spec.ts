@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { OtlpReceiver } from './support/otlp-receiver.js';
 import { waitUntil } from './support/redis-server.js';
+import { freePort } from './support/free-port.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const run = promisify(execFile);
@@ -105,7 +106,7 @@ describe('The runtime image (e2e, its files in a directory of their own)', () =>
     child?.kill('SIGKILL');
     const [command, ...args] = imageCommand();
     expect(command).toBe('node');
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     child = spawn(process.execPath, args, {
       cwd: app,
       env: {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TEST_REDIS_URL } from './environment.js';
+import { freePort } from './free-port.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -24,7 +25,7 @@ export class ChildInstance {
     env: Record<string, string> = {},
     { preload }: { preload?: string } = {},
   ): Promise<ChildInstance> {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const lines: string[] = [];
     const child = spawn(
       process.execPath,

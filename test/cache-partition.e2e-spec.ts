@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bearer, createEvent } from './support/events.js';
 import { TEST_REDIS_URL } from './support/environment.js';
 import { waitUntil } from './support/redis-server.js';
+import { recordedInvalidationsDelivered } from './support/recorded-invalidations.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -97,16 +98,6 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     }
   }
 
-  async function expectNoRecordedInvalidationLeft(): Promise<void> {
-    await waitUntil(async () => {
-      const { rows } = await db.sql.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM graphile_worker.jobs
-          WHERE task_identifier = 'cache:deliver-invalidation'`,
-      );
-      return rows[0].n === 0;
-    }, 5_000);
-  }
-
   /** A answers from the cache again: a database change behind the API's back is not seen. */
   async function expectAUsesTheCacheAgain(query: string, eventId: string): Promise<void> {
     let round = 0;
@@ -129,7 +120,7 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     await proxy.refuse();
     await changeThroughA(eventId, 'Partition-refused after');
     await expectBWithinBound(query, 'Partition-refused after');
-    await expectNoRecordedInvalidationLeft();
+    await recordedInvalidationsDelivered(db);
     const health = await a.http.get('/api/health');
     expect(health.status).toBe(200);
     expect(health.body.info.redis.status).toBe('down');
@@ -145,7 +136,7 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     proxy.blackhole();
     await changeThroughA(eventId, 'Partition-hanging after');
     await expectBWithinBound(query, 'Partition-hanging after');
-    await expectNoRecordedInvalidationLeft();
+    await recordedInvalidationsDelivered(db);
 
     proxy.forward();
     await expectAUsesTheCacheAgain(query, eventId);
@@ -175,7 +166,7 @@ describe('Listing cache under a partial Redis partition (e2e)', () => {
     await proxy.refuse();
     await changeThroughA(eventId, 'Partition-busy after');
     await expectBWithinBound(query, 'Partition-busy after');
-    await expectNoRecordedInvalidationLeft();
+    await recordedInvalidationsDelivered(db);
     expect(receiver.received).toHaveLength(slots);
 
     await receiver.close();

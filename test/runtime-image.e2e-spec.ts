@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { OtlpReceiver } from './support/otlp-receiver.js';
 import { waitUntil } from './support/redis-server.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../src/infrastructure/database/embedded-postgres.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TEST_REDIS_URL } from './environment.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/infrastructure/database/embedded-postgres.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/infrastructure/database/embedded-postgres.js';
 
 /**
  * A real redis-server of the test's own, on a free port, that the test may stop and start again

@@ -630,8 +630,12 @@ async function readOrCreateSecret(file: string): Promise<string> {
   return secret;
 }
 
-/** A port the OS says is free now; the server binds it a moment later. */
-function freePort(): Promise<number> {
+/**
+ * A port the OS says is free now; the server binds it a moment later. The tests' child processes
+ * take theirs from here too: a random pick from a range can be the local port of an outgoing
+ * connection (the ephemeral range overlaps it).
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
